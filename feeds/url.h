@@ -1,0 +1,28 @@
+/*
+ * url.h: resolving relative links (RFC 3986 §5) and canonical URLs for
+ * cross-feed deduplication. Pure; strings returned are the caller's to
+ * free().
+ */
+#ifndef HERALD_FEEDS_URL_H
+#define HERALD_FEEDS_URL_H
+
+/*
+ * Resolves ref against base (either may be NULL or relative). Returns a
+ * new string; ref unchanged (copied) when it is already absolute or base
+ * is unusable; NULL only when ref is NULL or empty.
+ */
+char	*url_resolve(const char *base, const char *ref);
+
+/*
+ * Canonical form for matching the same story across feeds: scheme and
+ * host lower-cased, default port, fragment and empty query dropped,
+ * tracking parameters (utm_*, fbclid, gclid, mc_cid, mc_eid, ...) removed,
+ * remaining query order kept, empty path becomes "/". Returns a new string,
+ * or NULL when url is not an absolute http(s) URL.
+ */
+char	*url_canonical(const char *url);
+
+/* 1 if url is an absolute http:// or https:// URL with a host, else 0. */
+int	 url_is_http(const char *url);
+
+#endif

@@ -1,0 +1,148 @@
+/*
+ * store.h: herald's SQLite database, and the only module that touches it.
+ *
+ * One writer (the daemon's pipeline thread, or a CLI management command in
+ * its own short transaction) and any number of readers (WAL). Every write
+ * is one transaction begun with BEGIN IMMEDIATE. Pure: never logs, never
+ * exits; errors come back as HERALD_E_* with err set.
+ *
+ * A struct store is a connection; use it from one thread at a time.
+ */
+#ifndef HERALD_STORE_STORE_H
+#define HERALD_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct feed_doc;
+struct herald_err;
+struct store;
+struct topic_result;
+
+#define STORE_RDONLY	0x1	/* CLI queries: never writes, never migrates */
+
+/*
+ * Opens (creating and migrating to the current schema unless RDONLY) the
+ * database at path: WAL, synchronous=FULL, foreign keys, busy timeout.
+ * On success *out is a new connection; close it with store_close().
+ * Fails with HERALD_E_VERSION when the file is newer than this binary,
+ * HERALD_E_DB when it is not a herald database or cannot be opened.
+ */
+int	store_open(const char *path, int flags, struct store **out,
+	    struct herald_err *err);
+void	store_close(struct store *st);
+
+/*
+ * Registers a feed from the configuration (insert, or update its name and
+ * re-enable it) and returns its id in *id.
+ */
+int	store_feed_sync(struct store *st, const char *url, const char *name,
+	    int64_t *id, struct herald_err *err);
+
+/* The validators for the next conditional GET of a feed. */
+struct store_validators {
+	char	*etag;		/* owned; NULL when none */
+	char	*last_modified;	/* owned; NULL when none */
+	char	*body_hash;	/* owned; hex SHA-256 of the last body parsed */
+};
+int	store_feed_validators(struct store *st, int64_t feed_id,
+	    struct store_validators *out, struct herald_err *err);
+void	store_validators_fini(struct store_validators *v);
+
+/* The outcome of one fetch of one feed. All strings borrowed. */
+struct store_fetch {
+	int64_t		 feed_id;
+	int64_t		 now;		/* when the fetch ended */
+	long		 http_status;	/* 0 when no response */
+	const char	*error;		/* NULL on success; else a one-line reason */
+	const char	*etag;		/* from the response, may be NULL */
+	const char	*last_modified;
+	const char	*body_hash;	/* hex SHA-256 of the body */
+};
+
+struct store_commit_stats {
+	size_t	items;		/* items in the document */
+	size_t	inserted;	/* new items */
+	size_t	updated;	/* existing items whose text changed */
+	size_t	unchanged;	/* already stored, nothing written */
+	size_t	sources;	/* new (item, feed) links to an existing item */
+	size_t	tagged;		/* items tagged by at least one topic */
+};
+
+/*
+ * Stores doc (its items already identified with feed_doc_identify()) for
+ * f->feed_id in one transaction, together with the feed's new validators
+ * and status, so that a lost commit can never leave a validator that
+ * would turn the next poll into a 304 (RELIABILITY.md §0.8). tags may be
+ * NULL; else tags[i] holds the topics of doc->items[i]. Items whose
+ * canonical link is already stored (from any feed) become one item with
+ * one more source. *stats (may be NULL) receives counts.
+ */
+int	store_doc_commit(struct store *st, const struct store_fetch *f,
+	    const struct feed_doc *doc, const struct topic_result *tags,
+	    struct store_commit_stats *stats, struct herald_err *err);
+
+/*
+ * Records a fetch that brought no document to store: an error (f->error
+ * set; the consecutive-failure count grows), a 304 or an unchanged body
+ * (validators kept, or updated when f carries new ones).
+ */
+int	store_feed_result(struct store *st, const struct store_fetch *f,
+	    struct herald_err *err);
+
+/* ---- queries (read-only) ---- */
+
+struct store_item_view {
+	int64_t		 id;
+	const char	*guid;		/* the feed's own id, may be NULL */
+	const char	*link;
+	const char	*title;
+	const char	*summary;
+	const char	*feed;		/* name (or URL) of the first source */
+	const char	*feed_url;
+	int64_t		 published;	/* DATE_NONE when absent */
+	int64_t		 updated;
+	int64_t		 first_seen;
+	size_t		 nsources;
+	const char	**topics;	/* topic names */
+	const double	*scores;	/* one per topic */
+	size_t		 ntopics;
+};
+
+struct store_list_query {
+	const char	*topic;		/* NULL = any */
+	const char	*feed;		/* name or URL; NULL = any */
+	int64_t		 since;		/* DATE_NONE = no bound */
+	int64_t		 until;		/* DATE_NONE = no bound */
+	long		 limit;		/* <= 0: no limit */
+};
+
+/*
+ * Calls cb for each matching item, newest first (published, else first
+ * seen). The view is borrowed for the duration of the call. cb returns 0
+ * to go on, non-zero to stop (that value is returned).
+ */
+typedef int store_item_cb(const struct store_item_view *it, void *arg);
+int	store_list(struct store *st, const struct store_list_query *q,
+	    store_item_cb *cb, void *arg, struct herald_err *err);
+
+struct store_feed_view {
+	int64_t		 id;
+	const char	*url;
+	const char	*name;
+	const char	*state;		/* "new", "ok", "failing", "disabled" */
+	int64_t		 last_success;	/* DATE_NONE if never */
+	int64_t		 last_attempt;
+	const char	*last_error;	/* NULL when the last fetch succeeded */
+	long		 last_status;
+	long		 failures;	/* consecutive */
+	long		 items;
+};
+typedef int store_feed_cb(const struct store_feed_view *f, void *arg);
+int	store_feeds_list(struct store *st, store_feed_cb *cb, void *arg,
+	    struct herald_err *err);
+
+/* Counts for status lines. */
+int	store_count_items(struct store *st, int64_t *n, struct herald_err *err);
+
+#endif
