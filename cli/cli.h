@@ -41,4 +41,19 @@ int	cli_format_parse(const char *s);
  */
 char	*cli_read_file(const char *path, size_t max, size_t *len);
 
+struct store;
+
+/*
+ * Opens the database named by --db or the configuration, read-only
+ * (flags = STORE_RDONLY) or for a management command. Returns 0 with *st
+ * set (close with store_close()), or 1 after printing the reason.
+ */
+int	cli_store_open(const struct cli_opts *o, int flags, struct store **st);
+
+/*
+ * Parses a --since/--until value: "24h", "7d" (relative to now), a date
+ * "2024-10-07" or RFC 3339. Returns 0 or -1.
+ */
+int	cli_parse_time(const char *s, long long now, long long *out);
+
 #endif

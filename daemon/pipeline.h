@@ -1,0 +1,43 @@
+/*
+ * pipeline.h: one poll of one feed from fetch to commit.
+ *
+ *   fetch (loop) -> hash, parse, identify, tag (thread pool, in parallel)
+ *   -> store (thread pool, one job at a time on the one writer connection)
+ *   -> done (loop): validators and failure count updated, feed re-armed.
+ *
+ * The only module besides main.c that calls into every layer.
+ */
+#ifndef HERALD_DAEMON_PIPELINE_H
+#define HERALD_DAEMON_PIPELINE_H
+
+#include <stddef.h>
+
+#include <uv.h>
+
+struct fetcher;
+struct pipeline;
+struct sched_feed;
+struct store;
+struct topic_set;
+
+/* A poll ended; ok = 1 on success. Runs on the loop thread. */
+typedef void pipeline_done_cb(struct sched_feed *f, int ok, long retry_after,
+    void *arg);
+
+/*
+ * Returns a new pipeline. fetch, writer and topics are borrowed and must
+ * outlive it; writer is used only from one thread-pool job at a time.
+ */
+struct pipeline	*pipeline_new(uv_loop_t *loop, struct fetcher *fetch,
+		    struct store *writer, const struct topic_set *topics,
+		    pipeline_done_cb *done, void *arg);
+/* Polls f; done() runs exactly once, later. */
+void		 pipeline_run(struct pipeline *p, struct sched_feed *f);
+/* Jobs between fetch and done. */
+size_t		 pipeline_busy(const struct pipeline *p);
+/* Called once when busy drops to 0 after pipeline_drain() was asked. */
+void		 pipeline_drain(struct pipeline *p, void (*cb)(void *),
+		    void *arg);
+void		 pipeline_free(struct pipeline *p);
+
+#endif
