@@ -54,6 +54,9 @@ TEST_SRCS = $(wildcard tests/unit/test_*.c)
 LIB = $(BUILD)/libherald.a
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
+# The daemon's modules without main(), so unit tests can link them.
+DLIB = $(BUILD)/libheraldd.a
+DLIB_OBJS = $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJS))
 CLI_OBJS = $(CLI_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS = $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HERALDD = $(BUILD)/heraldd
@@ -92,15 +95,21 @@ $(LIB): $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(HERALDD): $(DAEMON_OBJS) $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(DAEMON_OBJS) $(LIB) $(call pc_libs,$(BIN_PC)) -lm
+$(DLIB): $(DLIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(HERALDD): $(BUILD)/daemon/main.o $(DLIB) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/daemon/main.o $(DLIB) $(LIB) \
+	  $(call pc_libs,$(BIN_PC)) -lm
 
 $(HERALD): $(CLI_OBJS) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(call pc_libs,$(BIN_PC)) -lm
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+$(BUILD)/tests/%: tests/unit/%.c $(DLIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) \
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(DLIB) $(LIB) $(ALL_LDFLAGS) \
 	  $(call pc_libs,$(BIN_PC) cmocka) -lm
 
 run: deps

@@ -20,7 +20,8 @@
 /*
  * Parses s[0..n) into *out (UTC seconds since the epoch). *flags (may be
  * NULL) receives DATE_F_* bits. Returns 0, or HERALD_E_INVAL with *out set
- * to DATE_NONE.
+ * to DATE_NONE (and *flags to 0). Results lie within years 0001-9999.
+ * Reentrant: no locale, no TZ, no global state.
  */
 int	date_parse(const char *s, size_t n, int64_t *out, int *flags);
 

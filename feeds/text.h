@@ -36,7 +36,11 @@ char	*text_entities_decode(const char *s, size_t n);
  */
 char	*text_html_to_plain(const char *s, size_t n);
 
-/* Folds whitespace runs to one space and trims both ends. */
+/*
+ * Folds whitespace runs (Unicode White_Space, so U+00A0 too) to one
+ * space and trims both ends; nothing else changes, except that invalid
+ * UTF-8 becomes U+FFFD.
+ */
 char	*text_fold_ws(const char *s, size_t n);
 
 /*
@@ -44,10 +48,11 @@ char	*text_fold_ws(const char *s, size_t n);
  * newline are turned into a space), DEL, C1 control (U+0080..U+009F, in
  * UTF-8 and as raw bytes) and ESC sequence (CSI, OSC, ...) removed, and
  * invalid UTF-8 replaced with U+FFFD. For anything that reaches a terminal
- * or a log. Returns 0 or HERALD_E_TOOBIG.
+ * or a log. Returns 0 or HERALD_E_TOOBIG, in which case out holds the
+ * sanitized text up to the last whole character that fitted.
  */
 int	 text_escape_term(const char *s, size_t n, struct buf *out);
-/* Same, returning a new string; caller frees. */
+/* Same, returning a new string; caller frees. NULL only when s is NULL. */
 char	*text_term_safe(const char *s);
 
 #endif

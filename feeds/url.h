@@ -8,8 +8,12 @@
 
 /*
  * Resolves ref against base (either may be NULL or relative). Returns a
- * new string; ref unchanged (copied) when it is already absolute or base
- * is unusable; NULL only when ref is NULL or empty.
+ * new string; ref unchanged (copied) when base is NULL or empty, and an
+ * absolute ref with only its dot segments removed (RFC 3986 §5.2.2);
+ * NULL only when ref is NULL or empty. As in browsers (WHATWG URL §4.4),
+ * leading and trailing spaces and controls and any tab, CR or LF inside
+ * are ignored in both arguments. An empty ref is NULL, not base (unlike
+ * RFC 3986 §5.4.1), so an empty <link> never becomes the feed's URL.
  */
 char	*url_resolve(const char *base, const char *ref);
 
@@ -22,7 +26,10 @@ char	*url_resolve(const char *base, const char *ref);
  */
 char	*url_canonical(const char *url);
 
-/* 1 if url is an absolute http:// or https:// URL with a host, else 0. */
+/*
+ * 1 if url is an absolute http:// or https:// URL with a host and a
+ * valid port (exactly when url_canonical() is not NULL), else 0.
+ */
 int	 url_is_http(const char *url);
 
 #endif

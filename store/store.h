@@ -33,13 +33,45 @@ int	store_open(const char *path, int flags, struct store **out,
 void	store_close(struct store *st);
 
 /*
+ * Group commit (design §5): store_begin() opens one BEGIN IMMEDIATE
+ * transaction that the following store_feed_sync(), store_doc_commit()
+ * and store_feed_result() calls join, each in its own savepoint, so that
+ * a failing document is rolled back alone; store_commit() makes the group
+ * durable with one sync. After an error that SQLite answers by rolling
+ * the whole transaction back (disk full, I/O error) later calls and
+ * store_commit() fail; store_rollback() drops an open group (and is a
+ * no-op without one). Nothing is visible to readers before the commit.
+ */
+int	store_begin(struct store *st, struct herald_err *err);
+int	store_commit(struct store *st, struct herald_err *err);
+void	store_rollback(struct store *st);
+
+/*
+ * PRAGMA quick_check (RELIABILITY.md S7): 0, or HERALD_E_DB naming the
+ * first problem. O(size of the database).
+ */
+int	store_check(struct store *st, struct herald_err *err);
+
+/*
+ * Rows inserted, updated or deleted through this connection since it was
+ * opened (sqlite3_total_changes64). For tests that prove a write did not
+ * happen.
+ */
+int64_t	store_debug_changes(struct store *st);
+
+/*
  * Registers a feed from the configuration (insert, or update its name and
- * re-enable it) and returns its id in *id.
+ * re-enable it) and returns its id in *id. Writes nothing when the feed
+ * is already registered under that name and enabled. name may be NULL.
  */
 int	store_feed_sync(struct store *st, const char *url, const char *name,
 	    int64_t *id, struct herald_err *err);
 
-/* The validators for the next conditional GET of a feed. */
+/*
+ * The validators for the next conditional GET of a feed. Fails with
+ * HERALD_E_NOTFOUND for an unknown feed_id. Release *out with
+ * store_validators_fini().
+ */
 struct store_validators {
 	char	*etag;		/* owned; NULL when none */
 	char	*last_modified;	/* owned; NULL when none */
@@ -76,7 +108,21 @@ struct store_commit_stats {
  * would turn the next poll into a 304 (RELIABILITY.md §0.8). tags may be
  * NULL; else tags[i] holds the topics of doc->items[i]. Items whose
  * canonical link is already stored (from any feed) become one item with
- * one more source. *stats (may be NULL) receives counts.
+ * one more source. *stats (may be NULL) receives counts; every item is
+ * counted once in inserted, updated, unchanged or sources.
+ *
+ * Story key: "u:" + canonical link, else "f:<feed_id>:" + key; a link
+ * that several items of doc share under different keys (a homepage) is
+ * not a story identifier and those items get the feed-scoped key. An
+ * item whose (feed, key) is already stored is updated only when its
+ * content hash changed; an unchanged item is not written at all, not
+ * even its last_seen. tags[i] are written only when they describe the
+ * stored text (doc->items[i].hash equals the item's hash, which is not
+ * so when another feed's version of the story is stored), and only when
+ * they differ; when the text is rewritten the item's old tags go.
+ * On any error the whole document is rolled back and the error returned.
+ * HERALD_E_NOTFOUND for an unknown f->feed_id; HERALD_E_INVAL for an
+ * item without a key (feed_doc_identify() not run).
  */
 int	store_doc_commit(struct store *st, const struct store_fetch *f,
 	    const struct feed_doc *doc, const struct topic_result *tags,
@@ -84,8 +130,10 @@ int	store_doc_commit(struct store *st, const struct store_fetch *f,
 
 /*
  * Records a fetch that brought no document to store: an error (f->error
- * set; the consecutive-failure count grows), a 304 or an unchanged body
- * (validators kept, or updated when f carries new ones).
+ * set; the consecutive-failure count grows, validators are kept), a 304
+ * or an unchanged body (failures reset, last_error cleared; each
+ * validator kept, or replaced when f carries a non-NULL one).
+ * HERALD_E_NOTFOUND for an unknown f->feed_id.
  */
 int	store_feed_result(struct store *st, const struct store_fetch *f,
 	    struct herald_err *err);
@@ -119,8 +167,12 @@ struct store_list_query {
 
 /*
  * Calls cb for each matching item, newest first (published, else first
- * seen). The view is borrowed for the duration of the call. cb returns 0
- * to go on, non-zero to stop (that value is returned).
+ * seen; since <= that time < until). The view is borrowed for the
+ * duration of the call; topics are ordered by falling score. cb returns 0
+ * to go on, non-zero to stop (that value is returned). q NULL lists
+ * everything. cb must not list again on st (HERALD_E_INVAL) and should
+ * be quick: the walk holds a read transaction, which keeps the WAL from
+ * being reset (RELIABILITY.md §0.9).
  */
 typedef int store_item_cb(const struct store_item_view *it, void *arg);
 int	store_list(struct store *st, const struct store_list_query *q,
@@ -138,6 +190,7 @@ struct store_feed_view {
 	long		 failures;	/* consecutive */
 	long		 items;
 };
+/* Calls cb for each feed, in registration order; as store_list(). */
 typedef int store_feed_cb(const struct store_feed_view *f, void *arg);
 int	store_feeds_list(struct store *st, store_feed_cb *cb, void *arg,
 	    struct herald_err *err);

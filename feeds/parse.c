@@ -1,0 +1,2126 @@
+/*
+ * parse.c: RSS 0.9x/2.0, RSS 1.0 and Atom 0.3/1.0 documents to struct
+ * feed_doc, with libxml2's tree parser on an in-memory buffer.
+ *
+ * The safety rules are RELIABILITY.md §0 and §8.1, for libxml2 2.9.14:
+ * no network, no entity declarations at all (the SAX entityDecl hook stops
+ * the parse), no entity expansion (never XML_PARSE_NOENT, and the walker
+ * never follows entity-reference children), no HUGE (it turns off the
+ * billion-laughs guard), strict well-formedness (no RECOVER), and a
+ * lexical pre-scan for libxml2's quadratic many-attributes case (X9).
+ *
+ * Element-to-field mapping is data (sfeed's tag tables with a priority):
+ * see feed_tags[] and item_tags[]. Everything here is per call; the only
+ * process-wide state is what feed_parse_init() gives libxml2.
+ */
+#include "parse.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/catalog.h>
+#include <libxml/encoding.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
+#include "buf.h"
+#include "date.h"
+#include "err.h"
+#include "item.h"
+#include "text.h"
+#include "url.h"
+#include "xmem.h"
+
+#define PARSE_MAX_ITEMS		10000
+#define PARSE_MAX_FIELD		(1024 * 1024)	/* bytes, any text field */
+#define PARSE_MAX_ATTRS		256	/* RELIABILITY X9 */
+#define PARSE_MAX_TAG		(64 * 1024)	/* bytes, one start tag */
+#define PARSE_MAX_CATEGORIES	64
+#define PARSE_MAX_ENCLOSURES	64
+#define PARSE_SNIPPET		60	/* bytes of feed text in a warning */
+
+/*
+ * RELIABILITY.md §8.1. NOERROR/NOWARNING keep libxml2 off stderr; errors
+ * are read back with xmlCtxtGetLastError().
+ */
+#define PARSE_XML_OPTS	(XML_PARSE_NONET | XML_PARSE_NOCDATA | \
+			 XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+#define PARSE_XML_NEVER	(XML_PARSE_NOENT | XML_PARSE_HUGE | \
+			 XML_PARSE_DTDLOAD | XML_PARSE_DTDATTR | \
+			 XML_PARSE_DTDVALID | XML_PARSE_XINCLUDE | \
+			 XML_PARSE_RECOVER)
+_Static_assert((PARSE_XML_OPTS & PARSE_XML_NEVER) == 0,
+    "RELIABILITY.md §8.1: unsafe libxml2 option");
+
+#define NS_XML		"http://www.w3.org/XML/1998/namespace"
+#define NS_ATOM10	"http://www.w3.org/2005/Atom"
+#define NS_ATOM03	"http://purl.org/atom/ns#"
+#define NS_RSS090	"http://my.netscape.com/rdf/simple/0.9/"
+#define NS_RDF		"http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+
+/* Vocabularies, whatever the prefix or URI spelling a feed uses. */
+enum nsc {
+	NSC_NONE,
+	NSC_RSS,	/* no namespace in RSS, RSS 1.0, RSS 0.90 */
+	NSC_ATOM,	/* Atom 1.0 and 0.3 */
+	NSC_RDF,
+	NSC_DC,
+	NSC_DCTERMS,
+	NSC_CONTENT,
+	NSC_MEDIA,
+	NSC_SY,
+	NSC_XHTML,
+	NSC_OTHER,
+};
+
+static const struct {
+	const char	*uri;
+	const char	*prefix;	/* usual prefix, for unbound ones */
+	enum nsc	 nsc;
+} ns_known[] = {
+	{ NS_ATOM10, "atom", NSC_ATOM },
+	{ NS_ATOM03, NULL, NSC_ATOM },
+	{ "http://purl.org/rss/1.0/", NULL, NSC_RSS },
+	{ NS_RSS090, NULL, NSC_RSS },
+	{ "http://backend.userland.com/rss2", NULL, NSC_RSS },
+	{ "http://blogs.law.harvard.edu/tech/rss", NULL, NSC_RSS },
+	{ NS_RDF, "rdf", NSC_RDF },
+	{ "http://purl.org/dc/elements/1.1/", "dc", NSC_DC },
+	{ "http://purl.org/dc/terms/", "dcterms", NSC_DCTERMS },
+	{ "http://purl.org/rss/1.0/modules/content/", "content",
+	    NSC_CONTENT },
+	{ "http://search.yahoo.com/mrss/", "media", NSC_MEDIA },
+	{ "http://search.yahoo.com/mrss", NULL, NSC_MEDIA },
+	{ "http://purl.org/rss/1.0/modules/syndication/", "sy", NSC_SY },
+	{ "http://www.w3.org/1999/xhtml", "xhtml", NSC_XHTML },
+};
+
+enum field {
+	F_TITLE,
+	F_LINK,
+	F_ID,
+	F_SUMMARY,
+	F_CONTENT,
+	F_AUTHOR,
+	F_PUBLISHED,
+	F_UPDATED,
+	F_TTL,
+	F_SYPERIOD,
+	F_SYFREQ,
+	F_NSLOTS,	/* fields above hold one value: the best offer */
+	F_CATEGORY,
+	F_ENCLOSURE,
+	F_GROUP,	/* media:group: its children are the item's */
+};
+
+/* How an element's value is read. */
+enum kind {
+	K_TEXT,		/* text, trimmed (ids, numbers) */
+	K_PLAIN,	/* text, whitespace folded (names, categories) */
+	K_HTML,		/* text is HTML source: to plain text */
+	K_ATOMTEXT,	/* RFC 4287 §3.1 text construct: type decides */
+	K_XHTML,	/* inline XHTML (xhtml:body in RSS items) */
+	K_URL,		/* text is a URL, resolved against xml:base */
+	K_ATOMLINK,	/* RFC 4287 §4.2.7 atom:link */
+	K_GUID,		/* RSS 2.0 guid, perhaps also the permalink */
+	K_PERSON,	/* RFC 4287 §3.2 person construct: its name */
+	K_DATE,
+	K_TERM,		/* RFC 4287 §4.2.2 atom:category @term */
+	K_ENCLOSURE,	/* RSS 2.0 enclosure url/length/type */
+	K_MEDIA,	/* Media RSS media:content url/fileSize/type */
+	K_GROUP,
+};
+
+/*
+ * One row per (vocabulary, element): the field it feeds and its
+ * priority. Higher priority wins whatever the document order; at equal
+ * priority the first element seen wins (sfeed's fieldmap rule). The
+ * choices "which date wins" and "which link wins" live here.
+ */
+struct tag {
+	enum nsc	 ns;
+	const char	*name;
+	enum field	 field;
+	enum kind	 kind;
+	int		 prio;
+};
+
+static const struct tag feed_tags[] = {
+	{ NSC_RSS, "title", F_TITLE, K_HTML, 3 },
+	{ NSC_ATOM, "title", F_TITLE, K_ATOMTEXT, 3 },
+	{ NSC_DC, "title", F_TITLE, K_HTML, 2 },
+	{ NSC_RSS, "link", F_LINK, K_URL, 3 },
+	{ NSC_ATOM, "link", F_LINK, K_ATOMLINK, 3 },
+	{ NSC_ATOM, "updated", F_UPDATED, K_DATE, 3 },
+	{ NSC_ATOM, "modified", F_UPDATED, K_DATE, 3 },	/* Atom 0.3 */
+	{ NSC_RSS, "lastBuildDate", F_UPDATED, K_DATE, 3 },
+	{ NSC_DCTERMS, "modified", F_UPDATED, K_DATE, 2 },
+	{ NSC_DC, "date", F_UPDATED, K_DATE, 2 },
+	{ NSC_RSS, "pubDate", F_UPDATED, K_DATE, 1 },
+	{ NSC_ATOM, "author", F_AUTHOR, K_PERSON, 3 },
+	{ NSC_RSS, "ttl", F_TTL, K_TEXT, 3 },
+	{ NSC_SY, "updatePeriod", F_SYPERIOD, K_TEXT, 3 },
+	{ NSC_SY, "updateFrequency", F_SYFREQ, K_TEXT, 3 },
+};
+
+static const struct tag item_tags[] = {
+	{ NSC_RSS, "title", F_TITLE, K_HTML, 3 },
+	{ NSC_ATOM, "title", F_TITLE, K_ATOMTEXT, 3 },
+	{ NSC_DC, "title", F_TITLE, K_HTML, 2 },
+	{ NSC_MEDIA, "title", F_TITLE, K_PLAIN, 1 },
+	/*
+	 * An atom:link rel=alternate of type text/html scores one more
+	 * than a plain RSS link (RELIABILITY C5); a guid that is a permalink
+	 * is the last resort (RSS 2.0: isPermaLink defaults to true).
+	 */
+	{ NSC_RSS, "link", F_LINK, K_URL, 3 },
+	{ NSC_ATOM, "link", F_LINK, K_ATOMLINK, 3 },
+	{ NSC_RSS, "guid", F_ID, K_GUID, 3 },
+	{ NSC_ATOM, "id", F_ID, K_TEXT, 3 },
+	{ NSC_RSS, "description", F_SUMMARY, K_HTML, 3 },
+	{ NSC_ATOM, "summary", F_SUMMARY, K_ATOMTEXT, 3 },
+	{ NSC_DC, "description", F_SUMMARY, K_HTML, 2 },
+	{ NSC_CONTENT, "encoded", F_CONTENT, K_HTML, 3 },
+	{ NSC_ATOM, "content", F_CONTENT, K_ATOMTEXT, 3 },
+	{ NSC_XHTML, "body", F_CONTENT, K_XHTML, 2 },
+	{ NSC_ATOM, "author", F_AUTHOR, K_PERSON, 3 },
+	{ NSC_RSS, "author", F_AUTHOR, K_PLAIN, 3 },
+	{ NSC_DC, "creator", F_AUTHOR, K_PLAIN, 3 },
+	/* Published: the item's own date; updated is kept apart. */
+	{ NSC_RSS, "pubDate", F_PUBLISHED, K_DATE, 3 },
+	{ NSC_ATOM, "published", F_PUBLISHED, K_DATE, 3 },
+	{ NSC_ATOM, "issued", F_PUBLISHED, K_DATE, 3 },	/* Atom 0.3 */
+	{ NSC_DCTERMS, "issued", F_PUBLISHED, K_DATE, 2 },
+	{ NSC_DC, "date", F_PUBLISHED, K_DATE, 2 },
+	{ NSC_ATOM, "updated", F_UPDATED, K_DATE, 3 },
+	{ NSC_ATOM, "modified", F_UPDATED, K_DATE, 3 },	/* Atom 0.3 */
+	{ NSC_DCTERMS, "modified", F_UPDATED, K_DATE, 2 },
+	{ NSC_RSS, "category", F_CATEGORY, K_PLAIN, 0 },
+	{ NSC_ATOM, "category", F_CATEGORY, K_TERM, 0 },
+	{ NSC_DC, "subject", F_CATEGORY, K_PLAIN, 0 },
+	{ NSC_RSS, "enclosure", F_ENCLOSURE, K_ENCLOSURE, 0 },
+	{ NSC_MEDIA, "content", F_ENCLOSURE, K_MEDIA, 0 },
+	{ NSC_MEDIA, "group", F_GROUP, K_GROUP, 0 },
+};
+
+/* The best offer so far for each single-valued field. */
+struct slots {
+	char		*s[F_NSLOTS];
+	int64_t		 t[F_NSLOTS];	/* dates */
+	int		 score[F_NSLOTS];	/* -1: empty */
+};
+
+/* Per-call state: nothing here outlives feed_parse(). */
+struct pstate {
+	struct feed_doc	*doc;
+	enum nsc	 main;		/* vocabulary of unqualified names */
+	const char	*main_uri;	/* the root's namespace: also main */
+	const char	*feed_author;	/* borrowed: Atom entries inherit it */
+	int		 full;		/* item cap reached */
+	struct buf	 b;		/* scratch for text collection */
+};
+
+/* Set by the SAX hook; reached through ctxt->_private. */
+struct stop_info {
+	int		 entity;
+	int		 line, col;
+};
+
+/* How the input's bytes are to be decoded. */
+struct enc_plan {
+	char		 name[64];	/* reported in doc->encoding */
+	const char	*pass;		/* to libxml2; NULL: it detects */
+	int		 utf8;		/* the bytes should be UTF-8 */
+	int		 width;		/* code unit size: 1, 2 or 4 */
+	int		 be;		/* big-endian code units */
+};
+
+/* ASCII-only helpers: the locale must not change how tags compare. */
+static int
+a_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+static int
+a_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int
+a_casecmp(const char *a, const char *b)
+{
+	for (; *a && a_lower((unsigned char)*a) == a_lower((unsigned char)*b);
+	    a++, b++)
+		;
+	return a_lower((unsigned char)*a) - a_lower((unsigned char)*b);
+}
+
+static int
+a_ncaseprefix(const char *s, size_t n, const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; prefix[i]; i++)
+		if (i >= n || a_lower((unsigned char)s[i]) != prefix[i])
+			return 0;
+	return 1;
+}
+
+static int
+is_utf8_name(const char *s)
+{
+	return !a_casecmp(s, "utf-8") || !a_casecmp(s, "utf8");
+}
+
+/* XML_PARSE_* and the deny-all loader, set once for the process. */
+static xmlParserInputPtr
+deny_entity_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
+{
+	/* No file://, http://, ftp:// or catalog lookups, ever (X1-X3). */
+	(void)url;
+	(void)id;
+	(void)ctxt;
+	return NULL;
+}
+
+/*
+ * libxml2 reports some errors outside any parser context (iconv failures,
+ * "encoding error : input conversion failed") through its generic handler,
+ * which prints to stderr; feeds/ never logs (design §1), and the parse
+ * error itself still reaches us through the context.
+ */
+static void
+silent_error_cb(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+void
+feed_parse_init(void)
+{
+	xmlInitParser();
+	xmlSetExternalEntityLoader(deny_entity_loader);
+	/* This thread, and the default for threads libxml2 meets later. */
+	xmlSetGenericErrorFunc(NULL, silent_error_cb);
+	xmlThrDefSetGenericErrorFunc(NULL, silent_error_cb);
+#ifdef LIBXML_CATALOG_ENABLED
+	xmlCatalogSetDefaults(XML_CATA_ALLOW_NONE);
+#endif
+}
+
+void
+feed_parse_cleanup(void)
+{
+	/* Must be the process's last libxml2 call (libxml2's own rule). */
+	xmlCleanupParser();
+}
+
+/*
+ * SAX hooks: a document that declares any entity is refused before the
+ * declaration is stored (RELIABILITY X1, X5, X6). This also keeps the
+ * tree free of entity content, so nothing downstream can expand one.
+ */
+static void
+stop_on_entity(void *ctx)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct stop_info *si = ctxt->_private;
+
+	if (!si->entity) {
+		si->entity = 1;
+		si->line = ctxt->input ? ctxt->input->line : 0;
+		si->col = ctxt->input ? ctxt->input->col : 0;
+	}
+	xmlStopParser(ctxt);
+}
+
+static void
+entity_decl_cb(void *ctx, const xmlChar *name, int type,
+    const xmlChar *publicId, const xmlChar *systemId, xmlChar *content)
+{
+	(void)name;
+	(void)type;
+	(void)publicId;
+	(void)systemId;
+	(void)content;
+	stop_on_entity(ctx);
+}
+
+static void
+unparsed_entity_decl_cb(void *ctx, const xmlChar *name,
+    const xmlChar *publicId, const xmlChar *systemId,
+    const xmlChar *notationName)
+{
+	(void)name;
+	(void)publicId;
+	(void)systemId;
+	(void)notationName;
+	stop_on_entity(ctx);
+}
+
+/* Code unit i of p, for the pre-scan over UTF-8/16/32 alike. */
+static unsigned long
+cu(const unsigned char *p, size_t i, int w, int be)
+{
+	const unsigned char *q = p + i * (size_t)w;
+
+	if (w == 1)
+		return q[0];
+	if (w == 2)
+		return be ? (unsigned long)q[0] << 8 | q[1] :
+		    (unsigned long)q[1] << 8 | q[0];
+	return be ? (unsigned long)q[0] << 24 | (unsigned long)q[1] << 16 |
+	    (unsigned long)q[2] << 8 | q[3] :
+	    (unsigned long)q[3] << 24 | (unsigned long)q[2] << 16 |
+	    (unsigned long)q[1] << 8 | q[0];
+}
+
+static int
+cu_match(const unsigned char *p, size_t n, size_t i, int w, int be,
+    const char *s)
+{
+	for (; *s; s++, i++)
+		if (i >= n || cu(p, i, w, be) != (unsigned char)*s)
+			return 0;
+	return 1;
+}
+
+/* Index just past the next occurrence of s at or after i, or n. */
+static size_t
+cu_find(const unsigned char *p, size_t n, size_t i, int w, int be,
+    const char *s)
+{
+	for (; i < n; i++)
+		if (cu_match(p, n, i, w, be, s))
+			return i + strlen(s);
+	return n;
+}
+
+/*
+ * From the character after '<' to just past the closing '>', honouring
+ * quoted attribute values; counts the '=' outside quotes (one per
+ * attribute). Stops early once either cap is exceeded.
+ */
+static size_t
+cu_skip_tag(const unsigned char *p, size_t n, size_t i, int w, int be,
+    size_t start, size_t *nattr)
+{
+	unsigned long c, quote = 0;
+
+	*nattr = 0;
+	for (; i < n; i++) {
+		c = cu(p, i, w, be);
+		if (quote) {
+			if (c == quote)
+				quote = 0;
+		} else if (c == '"' || c == '\'')
+			quote = c;
+		else if (c == '=')
+			(*nattr)++;
+		else if (c == '>')
+			return i + 1;
+		if (*nattr > PARSE_MAX_ATTRS ||
+		    (i - start) * (size_t)w > PARSE_MAX_TAG)
+			return i;
+	}
+	return n;
+}
+
+static long
+cu_line(const unsigned char *p, size_t upto, int w, int be)
+{
+	long line = 1;
+	size_t i;
+
+	for (i = 0; i < upto; i++)
+		if (cu(p, i, w, be) == '\n')
+			line++;
+	return line;
+}
+
+/*
+ * RELIABILITY X9: libxml2 2.9.14 spends quadratic time on an element
+ * with many attributes (40 000 cost 17.5 s), fixed only in 2.12. A linear
+ * lexical pass refuses any start tag with more than 256 attributes or
+ * longer than 64 KiB before libxml2 sees the document. Comments, CDATA,
+ * processing instructions and declarations are skipped, not counted.
+ */
+static int
+prescan(const char *data, size_t len, int w, int be, struct herald_err *err)
+{
+	const unsigned char *p = (const unsigned char *)data;
+	const unsigned char *lt;
+	size_t n = len / (size_t)w, i = 0, start, nattr;
+	unsigned long c;
+
+	while (i < n) {
+		if (w == 1) {
+			lt = memchr(p + i, '<', n - i);
+			if (!lt)
+				break;
+			i = (size_t)(lt - p);
+		} else if (cu(p, i, w, be) != '<') {
+			i++;
+			continue;
+		}
+		start = i++;
+		if (i >= n)
+			break;
+		c = cu(p, i, w, be);
+		if (c == '!' && cu_match(p, n, i + 1, w, be, "--")) {
+			i = cu_find(p, n, i + 3, w, be, "-->");
+			continue;
+		}
+		if (c == '!' && cu_match(p, n, i + 1, w, be, "[CDATA[")) {
+			i = cu_find(p, n, i + 8, w, be, "]]>");
+			continue;
+		}
+		if (c == '?') {
+			i = cu_find(p, n, i + 1, w, be, "?>");
+			continue;
+		}
+		i = cu_skip_tag(p, n, i, w, be, start, &nattr);
+		if (c == '!' || c == '/')
+			continue;
+		if (nattr > PARSE_MAX_ATTRS)
+			return herald_err_set(err, HERALD_E_TOOBIG,
+			    "line %ld: start tag with more than %d attributes",
+			    cu_line(p, start, w, be), PARSE_MAX_ATTRS);
+		if ((i - start) * (size_t)w > PARSE_MAX_TAG)
+			return herald_err_set(err, HERALD_E_TOOBIG,
+			    "line %ld: start tag longer than %d KiB",
+			    cu_line(p, start, w, be), PARSE_MAX_TAG / 1024);
+	}
+	return 0;
+}
+
+/* The charset parameter of a Content-Type, into out; 1 if found. */
+static int
+ct_charset(const char *ct, char *out, size_t outsz)
+{
+	const char *p, *v;
+	size_t n;
+	char quote;
+
+	if (!ct)
+		return 0;
+	for (p = strchr(ct, ';'); p; p = strchr(p, ';')) {
+		p++;
+		while (a_space((unsigned char)*p))
+			p++;
+		if (!a_ncaseprefix(p, strlen(p), "charset"))
+			continue;
+		p += 7;
+		while (a_space((unsigned char)*p))
+			p++;
+		if (*p != '=')
+			continue;
+		p++;
+		while (a_space((unsigned char)*p))
+			p++;
+		quote = *p == '"' ? '"' : 0;
+		v = p + (quote ? 1 : 0);
+		for (n = 0; v[n] && (quote ? v[n] != quote :
+		    v[n] != ';' && !a_space((unsigned char)v[n])); n++)
+			;
+		if (n == 0 || n >= outsz)
+			return 0;
+		memcpy(out, v, n);
+		out[n] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+/* encoding="..." of an ASCII-compatible XML declaration; 1 if found. */
+static int
+decl_encoding(const char *p, size_t len, char *out, size_t outsz)
+{
+	const char *end, *e, *v;
+	size_t n;
+	char quote;
+
+	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3)) {
+		p += 3;
+		len -= 3;
+	}
+	if (len < 6 || memcmp(p, "<?xml", 5) != 0)
+		return 0;
+	if (len > 512)
+		len = 512;
+	end = memchr(p, '>', len);
+	if (!end)
+		return 0;
+	for (e = p + 5; e + 8 <= end; e++)
+		if (!memcmp(e, "encoding", 8))
+			break;
+	if (e + 8 > end)
+		return 0;
+	for (e += 8; e < end && a_space((unsigned char)*e); e++)
+		;
+	if (e >= end || *e++ != '=')
+		return 0;
+	for (; e < end && a_space((unsigned char)*e); e++)
+		;
+	if (e >= end || (*e != '"' && *e != '\''))
+		return 0;
+	quote = *e++;
+	v = e;
+	for (n = 0; v + n < end && v[n] != quote; n++)
+		;
+	if (n == 0 || n >= outsz || v + n >= end)
+		return 0;
+	memcpy(out, v, n);
+	out[n] = '\0';
+	return 1;
+}
+
+/* 1 if libxml2 (with iconv) can decode the named encoding. */
+static int
+enc_known(const char *name)
+{
+	xmlCharEncodingHandlerPtr h;
+
+	h = xmlFindCharEncodingHandler(name);
+	if (!h)
+		return 0;
+	xmlCharEncCloseFunc(h);
+	return 1;
+}
+
+static void
+plan_set(struct enc_plan *ep, const char *name, const char *pass, int w,
+    int be)
+{
+	snprintf(ep->name, sizeof(ep->name), "%s", name);
+	ep->pass = pass;
+	ep->width = w;
+	ep->be = be;
+	ep->utf8 = w == 1 && is_utf8_name(name);
+}
+
+static int
+has_non_ascii(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] & 0x80)
+			return 1;
+	return 0;
+}
+
+/*
+ * Decides the input encoding: a byte-order mark, then the charset of the
+ * HTTP Content-Type (RFC 7303 §3: it overrides the XML declaration), then
+ * the XML declaration (libxml2 reads it), else UTF-8. http and decl are
+ * scratch buffers of the caller; ep->pass may point into http.
+ */
+static void
+plan_encoding(struct pstate *ps, const char *data, size_t len,
+    const char *content_type, char *http, char *decl, size_t sz,
+    struct enc_plan *ep)
+{
+	/*
+	 * Byte-order marks, and XML 1.0 Appendix F's "<?" / "<" patterns
+	 * for UTF-16 and UTF-32 without one. iconv's "UTF-32" reads the
+	 * BOM itself; libxml2 2.9.14 fails on those documents otherwise.
+	 */
+	static const struct {
+		const char	*sig;
+		size_t		 len;
+		const char	*name;
+		const char	*pass;
+		int		 width, be;
+	} boms[] = {
+		{ "\xff\xfe\0\0", 4, "UTF-32LE", "UTF-32", 4, 0 },
+		{ "\0\0\xfe\xff", 4, "UTF-32BE", "UTF-32", 4, 1 },
+		{ "<\0\0\0", 4, "UTF-32LE", "UTF-32LE", 4, 0 },
+		{ "\0\0\0<", 4, "UTF-32BE", "UTF-32BE", 4, 1 },
+		{ "\xef\xbb\xbf", 3, "UTF-8", NULL, 1, 0 },
+		{ "\xfe\xff", 2, "UTF-16BE", NULL, 2, 1 },
+		{ "\xff\xfe", 2, "UTF-16LE", NULL, 2, 0 },
+		{ "<\0?\0", 4, "UTF-16LE", NULL, 2, 0 },
+		{ "\0<\0?", 4, "UTF-16BE", NULL, 2, 1 },
+	};
+	int has_decl = decl_encoding(data, len, decl, sz);
+	size_t i;
+
+	for (i = 0; i < sizeof(boms) / sizeof(boms[0]); i++) {
+		if (len >= boms[i].len &&
+		    !memcmp(data, boms[i].sig, boms[i].len)) {
+			plan_set(ep, boms[i].name, boms[i].pass,
+			    boms[i].width, boms[i].be);
+			return;
+		}
+	}
+	if (ct_charset(content_type, http, sz)) {
+		/* US-ASCII is a subset; many servers say it of UTF-8. */
+		if (!a_casecmp(http, "us-ascii") || !a_casecmp(http, "ascii")) {
+			plan_set(ep, "UTF-8", "UTF-8", 1, 0);
+			return;
+		}
+		if (!enc_known(http)) {
+			feed_doc_warn(ps->doc, "unknown charset \"%.40s\" in "
+			    "Content-Type ignored", http);
+		} else if (!is_utf8_name(http) && has_decl &&
+		    is_utf8_name(decl) && has_non_ascii(data, len) &&
+		    text_utf8_valid(data, len)) {
+			/*
+			 * Servers label text/xml with a default charset;
+			 * a document that declares UTF-8 and is valid,
+			 * non-ASCII UTF-8 is not windows-1252 by accident.
+			 */
+			feed_doc_warn(ps->doc, "Content-Type charset \"%s\" "
+			    "ignored: the document declares and is UTF-8",
+			    http);
+			plan_set(ep, "UTF-8", NULL, 1, 0);
+			return;
+		} else {
+			plan_set(ep, http, http, 1, 0);
+			return;
+		}
+	}
+	if (has_decl && enc_known(decl)) {
+		plan_set(ep, decl, NULL, 1, 0);
+		return;
+	}
+	/* libxml2 would refuse the document; UTF-8 and repair is kinder. */
+	if (has_decl)
+		feed_doc_warn(ps->doc, "unknown encoding \"%.40s\" in the "
+		    "XML declaration; read as UTF-8", decl);
+	plan_set(ep, "UTF-8", has_decl ? "UTF-8" : NULL, 1, 0);
+}
+
+/*
+ * When the bytes should be UTF-8 and are not, the document is labelled
+ * wrongly. If the HTTP charset said UTF-8 against the document's own
+ * declaration, trust the declaration; otherwise replace the bad sequences
+ * with U+FFFD (design §1: every stored field is valid UTF-8) and warn.
+ * Returns the bytes to parse: data, or a new buffer in *owned.
+ */
+static const char *
+fix_utf8(struct pstate *ps, const char *data, size_t *len,
+    const char *decl, struct enc_plan *ep, char **owned)
+{
+	size_t nbad = 0;
+
+	*owned = NULL;
+	/* A NUL is not an encoding problem: let the parse refuse it (C3). */
+	if (!ep->utf8 || memchr(data, '\0', *len) ||
+	    text_utf8_valid(data, *len))
+		return data;
+	if (ep->pass && *decl && !is_utf8_name(decl) && enc_known(decl)) {
+		feed_doc_warn(ps->doc, "Content-Type says charset=%s but the "
+		    "document is not UTF-8; using its declared %s", ep->name,
+		    decl);
+		plan_set(ep, decl, NULL, 1, 0);
+		return data;
+	}
+	*owned = text_utf8_repair(data, *len, &nbad);
+	feed_doc_warn(ps->doc, "document is not valid %s: %zu invalid "
+	    "sequence(s) replaced with U+FFFD", ep->name, nbad);
+	*len = strlen(*owned);
+	return *owned;
+}
+
+/*
+ * The labels the WHATWG Encoding Standard maps to windows-1252: browsers
+ * read ISO-8859-1 and US-ASCII as windows-1252, and feeds follow them.
+ */
+static int
+is_cp1252_label(const char *name)
+{
+	static const char *const labels[] = {
+		"windows-1252", "cp1252", "x-cp1252", "iso-8859-1",
+		"iso8859-1", "iso_8859-1", "latin1", "l1", "cp819",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (!a_casecmp(name, labels[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * windows-1252 to UTF-8 ourselves: glibc's iconv refuses the five bytes
+ * windows-1252 leaves undefined (0x81 0x8D 0x8F 0x90 0x9D) and libxml2
+ * then fails the whole document. The WHATWG table maps them to the C1
+ * control of the same value, which the text layer drops.
+ */
+static char *
+cp1252_to_utf8(const char *s, size_t n, size_t *outlen)
+{
+	static const unsigned short c1[32] = {
+		0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+		0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008d, 0x017d, 0x008f,
+		0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+		0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
+	};
+	unsigned int cp;
+	size_t i, o = 0;
+	char *out;
+
+	out = xreallocarray(NULL, n + 1, 3);
+	for (i = 0; i < n; i++) {
+		cp = (unsigned char)s[i];
+		if (cp >= 0x80 && cp < 0xa0)
+			cp = c1[cp - 0x80];
+		if (cp < 0x80) {
+			out[o++] = (char)cp;
+		} else if (cp < 0x800) {
+			out[o++] = (char)(0xc0 | cp >> 6);
+			out[o++] = (char)(0x80 | (cp & 0x3f));
+		} else {
+			out[o++] = (char)(0xe0 | cp >> 12);
+			out[o++] = (char)(0x80 | (cp >> 6 & 0x3f));
+			out[o++] = (char)(0x80 | (cp & 0x3f));
+		}
+	}
+	out[o] = '\0';
+	*outlen = o;
+	return out;
+}
+
+/*
+ * The bytes libxml2 will read: data itself, or a new buffer in *owned
+ * (repaired UTF-8, or windows-1252 turned into UTF-8).
+ */
+static const char *
+decode_input(struct pstate *ps, const char *data, size_t *len,
+    const char *decl, struct enc_plan *ep, char **owned)
+{
+	const char *in;
+
+	in = fix_utf8(ps, data, len, decl, ep, owned);
+	if (*owned || ep->width != 1 || !is_cp1252_label(ep->name))
+		return in;
+	*owned = cp1252_to_utf8(data, *len, len);
+	/* An explicit encoding overrides the XML declaration in libxml2. */
+	ep->pass = "UTF-8";
+	return *owned;
+}
+
+/* memmem() is a GNU extension; this is all the sniffer needs. */
+static const char *
+find_bytes(const char *p, const char *end, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (; end - p >= (ptrdiff_t)n; p++)
+		if (!memcmp(p, s, n))
+			return p;
+	return NULL;
+}
+
+/* Skips white space, a UTF-8 BOM, comments, PIs and a doctype. */
+static const char *
+skip_prolog(const char *p, const char *end, int keep_doctype)
+{
+	const char *q;
+
+	if (end - p >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+		p += 3;
+	for (;;) {
+		while (p < end && a_space((unsigned char)*p))
+			p++;
+		if (end - p >= 4 && !memcmp(p, "<!--", 4)) {
+			q = find_bytes(p, end, "-->");
+			if (!q)
+				return end;
+			p = q + 3;
+		} else if (end - p >= 2 && !memcmp(p, "<?", 2)) {
+			q = find_bytes(p, end, "?>");
+			if (!q)
+				return end;
+			p = q + 2;
+		} else if (!keep_doctype && end - p >= 9 &&
+		    a_ncaseprefix(p, 9, "<!doctype")) {
+			q = memchr(p, '>', (size_t)(end - p));
+			if (!q)
+				return end;
+			p = q + 1;
+		} else
+			return p;
+	}
+}
+
+/*
+ * For a better message than libxml2's when a fetch returned a web page or
+ * JSON: HTML is rarely well-formed XML, so look at the bytes.
+ */
+static const char *
+sniff_not_feed(const char *data, size_t len)
+{
+	const char *end = data + (len > 4096 ? 4096 : len), *p;
+
+	p = skip_prolog(data, end, 1);
+	if (p < end && *p == '{')
+		return "not a feed: got JSON (JSON Feed is not supported)";
+	if (a_ncaseprefix(p, (size_t)(end - p), "<!doctype html"))
+		return "not a feed: got an HTML page";
+	p = skip_prolog(p, end, 0);
+	if (a_ncaseprefix(p, (size_t)(end - p), "<html"))
+		return "not a feed: got an HTML page";
+	return NULL;
+}
+
+/* libxml2's last error as "line:col: message", on one line. */
+static int
+xml_error(xmlParserCtxtPtr ctxt, const char *data, size_t len,
+    struct herald_err *err)
+{
+	const xmlError *e = xmlCtxtGetLastError(ctxt);
+	const char *sniff = sniff_not_feed(data, len);
+	char msg[160];
+	size_t n;
+
+	if (sniff)
+		return herald_err_set(err, HERALD_E_NOTFEED, "%s", sniff);
+	if (!e || !e->message)
+		return herald_err_set(err, HERALD_E_INVAL,
+		    "not XML: unknown libxml2 error");
+	snprintf(msg, sizeof(msg), "%s", e->message);
+	/* The cut may split a UTF-8 sequence: the message must stay valid. */
+	if (!text_utf8_valid(msg, strlen(msg)))
+		for (n = 0; msg[n]; n++)
+			if ((unsigned char)msg[n] & 0x80)
+				msg[n] = '?';
+	for (n = 0; msg[n]; n++)
+		if (msg[n] == '\n' || msg[n] == '\r')
+			msg[n] = ' ';
+	while (n > 0 && msg[n - 1] == ' ')
+		msg[--n] = '\0';
+	/* libxml2 caps depth at 256 without XML_PARSE_HUGE (X7). */
+	if (strstr(msg, "Excessive depth"))
+		return herald_err_set(err, HERALD_E_INVAL, "not XML: %d:%d: "
+		    "nesting too deep (more than 256 levels)", e->line,
+		    e->int2);
+	return herald_err_set(err, HERALD_E_INVAL, "not XML: %d:%d: %s",
+	    e->line, e->int2, msg);
+}
+
+/* Quotes feed text in a warning: at most PARSE_SNIPPET bytes. */
+static const char *
+snippet(const char *s, char out[PARSE_SNIPPET + 4])
+{
+	size_t n = strlen(s);
+
+	if (n <= PARSE_SNIPPET)
+		return s;
+	n = PARSE_SNIPPET;
+	/* Back up to a UTF-8 lead byte so the warning stays valid. */
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(out, s, n);
+	memcpy(out + n, "...", 4);
+	return out;
+}
+
+static enum nsc
+uri_nsc(const char *uri)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ns_known) / sizeof(ns_known[0]); i++)
+		if (!strcmp(uri, ns_known[i].uri))
+			return ns_known[i].nsc;
+	return NSC_OTHER;
+}
+
+/*
+ * The vocabulary and local name of an element. An unbound prefix
+ * ("dc:date" without xmlns:dc) is a namespace error that libxml2 lets
+ * through with the prefix in the name; map the usual prefixes, as
+ * feedparser does, rather than lose the field.
+ */
+static enum nsc
+node_nsc(const struct pstate *ps, const xmlNode *n, const char **local)
+{
+	const char *name = (const char *)n->name, *colon;
+	size_t i, plen;
+
+	*local = name;
+	if (n->ns && n->ns->href) {
+		if (ps->main_uri &&
+		    !strcmp((const char *)n->ns->href, ps->main_uri))
+			return ps->main;
+		return uri_nsc((const char *)n->ns->href);
+	}
+	colon = strchr(name, ':');
+	if (!colon)
+		return ps->main;
+	*local = colon + 1;
+	plen = (size_t)(colon - name);
+	for (i = 0; i < sizeof(ns_known) / sizeof(ns_known[0]); i++)
+		if (ns_known[i].prefix && strlen(ns_known[i].prefix) == plen &&
+		    !memcmp(ns_known[i].prefix, name, plen))
+			return ns_known[i].nsc;
+	return NSC_OTHER;
+}
+
+static const struct tag *
+tag_find(const struct tag *tab, size_t n, enum nsc ns, const char *local)
+{
+	size_t i;
+
+	/* Case-insensitive like feedparser: <pubdate> is seen in the wild. */
+	for (i = 0; i < n; i++)
+		if (tab[i].ns == ns && !a_casecmp(tab[i].name, local))
+			return &tab[i];
+	return NULL;
+}
+
+/*
+ * An attribute's value without xmlGetProp(), which would expand entity
+ * references in attribute children. Returns a new string or NULL.
+ * ns_uri NULL means an attribute without namespace.
+ */
+static char *
+attr_get(const xmlNode *n, const char *ns_uri, const char *name)
+{
+	const xmlAttr *a;
+	const xmlNode *c;
+	struct buf b;
+	char ref[128], *dec;
+
+	for (a = n->properties; a; a = a->next) {
+		if (a_casecmp((const char *)a->name, name) != 0)
+			continue;
+		if (ns_uri ? !a->ns || strcmp((const char *)a->ns->href,
+		    ns_uri) != 0 : a->ns != NULL)
+			continue;
+		buf_init(&b, PARSE_MAX_TAG);
+		for (c = a->children; c; c = c->next) {
+			if (c->type == XML_TEXT_NODE && c->content) {
+				if (buf_puts(&b, (const char *)c->content))
+					break;
+			} else if (c->type == XML_ENTITY_REF_NODE) {
+				snprintf(ref, sizeof(ref), "&%s;", c->name);
+				dec = text_entities_decode(ref, strlen(ref));
+				(void)buf_puts(&b, dec);
+				free(dec);
+			}
+		}
+		return buf_detach(&b);
+	}
+	return NULL;
+}
+
+/* Trimmed copy of s, or NULL when nothing is left. */
+static char *
+trim_dup(const char *s)
+{
+	size_t n;
+
+	while (a_space((unsigned char)*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && a_space((unsigned char)s[n - 1]))
+		n--;
+	return n ? xstrndup(s, n) : NULL;
+}
+
+/* A new base URL when n carries xml:base, else NULL (use the parent's). */
+static char *
+base_of(const char *parent, const xmlNode *n)
+{
+	char *xb, *t, *r;
+
+	xb = attr_get(n, NS_XML, "base");
+	if (!xb)
+		return NULL;
+	t = trim_dup(xb);
+	free(xb);
+	if (!t)
+		return NULL;
+	/* XML Base §4.2 / RFC 3986 §5.1: relative to the parent's base. */
+	r = url_resolve(parent, t);
+	free(t);
+	return r;
+}
+
+enum cmode {
+	CM_TEXT,	/* character data only */
+	CM_HTML,	/* text is HTML source; child elements become tags */
+	CM_XHTML,	/* child elements are markup; text is escaped */
+};
+
+/*
+ * Appends s[0..n) to b within PARSE_MAX_FIELD, cutting at a UTF-8
+ * boundary; returns 1 once the cap is hit.
+ */
+static int
+put(struct buf *b, const char *s, size_t n)
+{
+	size_t room = PARSE_MAX_FIELD - buf_len(b);
+
+	if (n <= room) {
+		(void)buf_append(b, s, n);
+		return 0;
+	}
+	while (room > 0 && ((unsigned char)s[room] & 0xc0) == 0x80)
+		room--;
+	(void)buf_append(b, s, room);
+	return 1;
+}
+
+static int
+put_escaped(struct buf *b, const char *s)
+{
+	const char *run = s;
+	const char *rep;
+
+	for (; *s; s++) {
+		rep = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" :
+		    *s == '>' ? "&gt;" : NULL;
+		if (!rep)
+			continue;
+		if (put(b, run, (size_t)(s - run)) || put(b, rep, strlen(rep)))
+			return 1;
+		run = s + 1;
+	}
+	return put(b, run, (size_t)(s - run));
+}
+
+static const char *
+local_name(const xmlNode *n)
+{
+	const char *colon = strchr((const char *)n->name, ':');
+
+	return colon ? colon + 1 : (const char *)n->name;
+}
+
+/* One node of collect(): its text, or its start tag in markup modes. */
+static int
+collect_node(struct buf *b, const xmlNode *n, enum cmode mode)
+{
+	char ref[128], *dec;
+	int full = 0;
+
+	switch (n->type) {
+	case XML_TEXT_NODE:
+	case XML_CDATA_SECTION_NODE:
+		if (!n->content)
+			break;
+		if (mode == CM_XHTML)
+			full = put_escaped(b, (const char *)n->content);
+		else
+			full = put(b, (const char *)n->content,
+			    strlen((const char *)n->content));
+		break;
+	case XML_ENTITY_REF_NODE:
+		/*
+		 * Only undefined entities get here (declarations are
+		 * refused), e.g. &eacute; under RSS 0.91's Netscape DOCTYPE.
+		 * Map the HTML name ourselves (RELIABILITY §8.1); never look
+		 * at the node's children.
+		 */
+		snprintf(ref, sizeof(ref), "&%s;", n->name);
+		if (mode != CM_TEXT)
+			return put(b, ref, strlen(ref));
+		dec = text_entities_decode(ref, strlen(ref));
+		full = put(b, dec, strlen(dec));
+		free(dec);
+		break;
+	case XML_ELEMENT_NODE:
+		if (mode != CM_TEXT)
+			full = put(b, "<", 1) ||
+			    put(b, local_name(n), strlen(local_name(n))) ||
+			    put(b, ">", 1);
+		break;
+	default:
+		break;
+	}
+	return full;
+}
+
+static int
+collect_close(struct buf *b, const xmlNode *n, enum cmode mode)
+{
+	if (mode == CM_TEXT)
+		return 0;
+	return put(b, "</", 2) ||
+	    put(b, local_name(n), strlen(local_name(n))) || put(b, ">", 1);
+}
+
+/*
+ * Appends the character data under top to b (reset first). Iterative,
+ * so no document can exhaust the stack (X7); descends only into element
+ * nodes. Returns 1 when the field was cut at PARSE_MAX_FIELD.
+ */
+static int
+collect(struct buf *b, const xmlNode *top, enum cmode mode)
+{
+	const xmlNode *n = top->children;
+
+	buf_reset(b);
+	while (n) {
+		if (collect_node(b, n, mode))
+			return 1;
+		if (n->type == XML_ELEMENT_NODE && n->children) {
+			n = n->children;
+			continue;
+		}
+		if (n->type == XML_ELEMENT_NODE && collect_close(b, n, mode))
+			return 1;
+		while (n != top && !n->next) {
+			n = n->parent;
+			if (n != top && collect_close(b, n, mode))
+				return 1;
+		}
+		n = n == top ? NULL : n->next;
+	}
+	return 0;
+}
+
+static long
+line_of(const xmlNode *n)
+{
+	return xmlGetLineNo(n);
+}
+
+/*
+ * Final checks on a text value: empty is absent, at most PARSE_MAX_FIELD
+ * bytes, valid UTF-8 (libxml2 guarantees it; this is the belt). Takes s.
+ */
+static char *
+field_finish(struct pstate *ps, const xmlNode *n, char *s, int truncated)
+{
+	size_t len;
+	char *fixed;
+
+	if (!s || !*s) {
+		free(s);
+		return NULL;
+	}
+	len = strlen(s);
+	if (len > PARSE_MAX_FIELD) {
+		len = PARSE_MAX_FIELD;
+		while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+			len--;
+		s[len] = '\0';
+		truncated = 1;
+	}
+	if (truncated)
+		feed_doc_warn(ps->doc, "line %ld: <%s> longer than %d KiB, "
+		    "truncated", line_of(n), (const char *)n->name,
+		    PARSE_MAX_FIELD / 1024);
+	if (!text_utf8_valid(s, len)) {
+		fixed = text_utf8_repair(s, len, NULL);
+		free(s);
+		s = fixed;
+		feed_doc_warn(ps->doc, "line %ld: invalid UTF-8 in <%s> "
+		    "replaced", line_of(n), (const char *)n->name);
+	}
+	return s;
+}
+
+/* The element's text read per mode, then made plain text. */
+static char *
+read_text(struct pstate *ps, const xmlNode *n, enum kind kind)
+{
+	enum cmode mode = kind == K_HTML ? CM_HTML : CM_TEXT;
+	int trunc;
+	char *s;
+
+	trunc = collect(&ps->b, n, mode);
+	if (kind == K_HTML)
+		s = text_html_to_plain(buf_str(&ps->b), buf_len(&ps->b));
+	else if (kind == K_PLAIN)
+		s = text_fold_ws(buf_str(&ps->b), buf_len(&ps->b));
+	else
+		s = trim_dup(buf_str(&ps->b));
+	return field_finish(ps, n, s, trunc);
+}
+
+/*
+ * RFC 4287 §3.1.1: type "text" (default), "html" or "xhtml", or a MIME
+ * type for atom:content (§4.1.3). Atom 0.3 adds mode="escaped|xml|base64"
+ * and MIME types for every construct. Returns the collection mode, or -1
+ * for content we cannot show (binary types); *b64 is set for Atom 0.3
+ * mode="base64", whose decoded bytes are then read per type.
+ */
+static int
+atom_text_mode(const xmlNode *n, int *b64)
+{
+	char *type = attr_get(n, NULL, "type");
+	char *mode = attr_get(n, NULL, "mode");
+	const char *t = type ? type : "text";
+	int html, xhtml, rc;
+
+	html = !a_casecmp(t, "html") || !a_casecmp(t, "text/html");
+	xhtml = !a_casecmp(t, "xhtml") ||
+	    !a_casecmp(t, "application/xhtml+xml");
+	*b64 = mode && !a_casecmp(mode, "base64");
+	if (*b64 || (mode && !a_casecmp(mode, "escaped")))
+		rc = html || xhtml ? CM_HTML : CM_TEXT;
+	else if (xhtml)
+		rc = CM_XHTML;
+	/*
+	 * Atom 0.3 feeds write type="text/html" without mode and mean
+	 * escaped HTML far more often than inline XML.
+	 */
+	else if (html)
+		rc = CM_HTML;
+	else if (!a_casecmp(t, "text") || a_ncaseprefix(t, strlen(t),
+	    "text/"))
+		rc = CM_TEXT;
+	else if (strstr(t, "+xml") || strstr(t, "/xml"))
+		rc = CM_XHTML;
+	else
+		rc = -1;
+	free(type);
+	free(mode);
+	return rc;
+}
+
+/*
+ * RFC 4648 §4 base64, white space ignored, up to the first '='. Returns
+ * a new buffer (*outlen bytes plus a NUL), or NULL on any other byte.
+ */
+static char *
+base64_decode(const char *s, size_t n, size_t *outlen)
+{
+	static const char alpha[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned long acc = 0;
+	const char *p;
+	size_t i, o = 0;
+	char *out;
+	int bits = 0;
+
+	out = xmalloc(n / 4 * 3 + 4);
+	for (i = 0; i < n && s[i] != '='; i++) {
+		if (a_space((unsigned char)s[i]))
+			continue;
+		p = s[i] ? strchr(alpha, s[i]) : NULL;
+		if (!p) {
+			free(out);
+			return NULL;
+		}
+		acc = (acc << 6 | (unsigned long)(p - alpha)) & 0xffffff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (char)(acc >> bits & 0xff);
+		}
+	}
+	out[o] = '\0';
+	*outlen = o;
+	return out;
+}
+
+/* Atom 0.3 mode="base64": decoded, made valid UTF-8, then per type. */
+static char *
+read_base64(struct pstate *ps, const xmlNode *n, int mode)
+{
+	char *raw, *dec, *fixed, *s;
+	size_t len;
+
+	raw = read_text(ps, n, K_TEXT);
+	if (!raw)
+		return NULL;
+	dec = base64_decode(raw, strlen(raw), &len);
+	free(raw);
+	if (!dec) {
+		feed_doc_warn(ps->doc, "line %ld: <%s> is not base64",
+		    line_of(n), (const char *)n->name);
+		return NULL;
+	}
+	fixed = text_utf8_repair(dec, len, NULL);
+	free(dec);
+	s = mode == CM_TEXT ? text_fold_ws(fixed, strlen(fixed)) :
+	    text_html_to_plain(fixed, strlen(fixed));
+	free(fixed);
+	return field_finish(ps, n, s, 0);
+}
+
+/* An element holding markup (Atom text construct or XHTML), as text. */
+static char *
+read_markup(struct pstate *ps, const xmlNode *n, enum kind kind)
+{
+	int mode, trunc, b64 = 0;
+	char *s;
+
+	mode = kind == K_XHTML ? CM_XHTML : atom_text_mode(n, &b64);
+	if (mode < 0)
+		return NULL;
+	if (b64)
+		return read_base64(ps, n, mode);
+	trunc = collect(&ps->b, n, (enum cmode)mode);
+	if (mode == CM_TEXT)
+		s = text_fold_ws(buf_str(&ps->b), buf_len(&ps->b));
+	else
+		s = text_html_to_plain(buf_str(&ps->b), buf_len(&ps->b));
+	return field_finish(ps, n, s, trunc);
+}
+
+static void
+slots_init(struct slots *sl)
+{
+	size_t i;
+
+	for (i = 0; i < F_NSLOTS; i++) {
+		sl->s[i] = NULL;
+		sl->t[i] = DATE_NONE;
+		sl->score[i] = -1;
+	}
+}
+
+static void
+slots_fini(struct slots *sl)
+{
+	size_t i;
+
+	for (i = 0; i < F_NSLOTS; i++)
+		free(sl->s[i]);
+}
+
+/* Hands the slot's string over to the caller. */
+static char *
+slot_take(struct slots *sl, enum field f)
+{
+	char *s = sl->s[f];
+
+	sl->s[f] = NULL;
+	return s;
+}
+
+/*
+ * Offers v (taken, may be NULL) for field f: it replaces the current
+ * value only with a strictly higher score, so the first of equals wins.
+ * A score is the table priority times four plus a sub-priority 0..3.
+ */
+static void
+offer(struct slots *sl, enum field f, int score, char *v)
+{
+	if (!v)
+		return;
+	if (score <= sl->score[f]) {
+		free(v);
+		return;
+	}
+	free(sl->s[f]);
+	sl->s[f] = v;
+	sl->score[f] = score;
+}
+
+#define SCORE(prio, sub)	((prio) * 4 + (sub))
+/* RSS 2.0 guid as link, and rdf:about as id: the last resorts. */
+#define PRIO_FALLBACK		1
+
+/*
+ * A date offer. An unparsable date is absent, never "now" (STYLE §10),
+ * and leaves the slot to a lower-priority element that does parse.
+ */
+static void
+offer_date(struct pstate *ps, struct slots *sl, enum field f, int score,
+    const xmlNode *n)
+{
+	char sn[PARSE_SNIPPET + 4], *raw;
+	int64_t t;
+	int flags = 0;
+
+	if (score <= sl->score[f])
+		return;
+	raw = read_text(ps, n, K_TEXT);
+	if (!raw)
+		return;
+	if (date_parse(raw, strlen(raw), &t, &flags) != 0) {
+		feed_doc_warn(ps->doc, "line %ld: unparsable date \"%s\" in "
+		    "<%s>", line_of(n), snippet(raw, sn),
+		    (const char *)n->name);
+	} else {
+		if ((flags & DATE_F_NOZONE) && !(flags & DATE_F_PARTIAL))
+			feed_doc_warn(ps->doc, "line %ld: date \"%s\" has no "
+			    "time zone; UTC assumed", line_of(n),
+			    snippet(raw, sn));
+		sl->t[f] = t;
+		sl->score[f] = score;
+	}
+	free(raw);
+}
+
+/* A non-negative decimal integer; -1 when s is not one. */
+static int64_t
+parse_count(const char *s)
+{
+	char *end;
+	long long v;
+
+	if (!s)
+		return -1;
+	while (a_space((unsigned char)*s))
+		s++;
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	while (a_space((unsigned char)*end))
+		end++;
+	if (errno || *end || v < 0)
+		return -1;
+	return v;
+}
+
+/* A URL attribute resolved against the element's base; new or NULL. */
+static char *
+attr_url(const xmlNode *n, const char *name, const char *base)
+{
+	char *v, *t, *own, *r = NULL;
+
+	v = attr_get(n, NULL, name);
+	t = v ? trim_dup(v) : NULL;
+	free(v);
+	if (!t)
+		return NULL;
+	own = base_of(base, n);
+	r = url_resolve(own ? own : base, t);
+	free(own);
+	free(t);
+	return r;
+}
+
+static void
+add_enclosure(struct pstate *ps, struct feed_item *it, const xmlNode *n,
+    char *url, const char *lenattr, int *capped)
+{
+	struct feed_enclosure *e;
+	char *type, *len;
+	size_t i;
+
+	if (!url)
+		return;
+	/* media:content often repeats the RSS enclosure. */
+	for (i = 0; i < it->nenclosures; i++) {
+		if (!strcmp(it->enclosures[i].url, url)) {
+			free(url);
+			return;
+		}
+	}
+	if (it->nenclosures >= PARSE_MAX_ENCLOSURES) {
+		if (!*capped)
+			feed_doc_warn(ps->doc, "line %ld: more than %d "
+			    "enclosures in one item; the rest are ignored",
+			    line_of(n), PARSE_MAX_ENCLOSURES);
+		*capped = 1;
+		free(url);
+		return;
+	}
+	it->enclosures = xreallocarray(it->enclosures, it->nenclosures + 1,
+	    sizeof(*it->enclosures));
+	e = &it->enclosures[it->nenclosures++];
+	e->url = url;
+	type = attr_get(n, NULL, "type");
+	e->type = type ? trim_dup(type) : NULL;
+	free(type);
+	len = attr_get(n, NULL, lenattr);
+	e->length = parse_count(len);
+	free(len);
+}
+
+static void
+add_category(struct pstate *ps, struct feed_item *it, const xmlNode *n,
+    char *s, int *capped)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < it->ncategories; i++)
+		if (!strcmp(it->categories[i], s))
+			goto out;
+	if (it->ncategories >= PARSE_MAX_CATEGORIES) {
+		if (!*capped)
+			feed_doc_warn(ps->doc, "line %ld: more than %d "
+			    "categories in one item; the rest are ignored",
+			    line_of(n), PARSE_MAX_CATEGORIES);
+		*capped = 1;
+		goto out;
+	}
+	feed_item_add_category(it, s);
+out:
+	free(s);
+}
+
+/* A person construct's name, else its email, else its bare text. */
+static char *
+read_person(struct pstate *ps, const xmlNode *n)
+{
+	const xmlNode *c, *name = NULL, *email = NULL;
+	int elems = 0;
+
+	for (c = n->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		elems = 1;
+		if (!name && !a_casecmp(local_name(c), "name"))
+			name = c;
+		else if (!email && !a_casecmp(local_name(c), "email"))
+			email = c;
+	}
+	if (name)
+		return read_text(ps, name, K_PLAIN);
+	if (email)
+		return read_text(ps, email, K_PLAIN);
+	return elems ? NULL : read_text(ps, n, K_PLAIN);
+}
+
+/*
+ * RFC 4287 §4.2.7.2: a link without rel is rel="alternate", and the IANA
+ * URI form names the same relation. Among alternates, text/html is the
+ * page a reader wants; no type comes next; other types last.
+ */
+static void
+atom_link(struct pstate *ps, const struct tag *tg, const xmlNode *n,
+    const char *base, struct slots *sl, struct feed_item *it,
+    int *capped)
+{
+	static const char iana[] = "http://www.iana.org/assignments/relation/";
+	char *rel, *type, *url;
+	const char *r;
+	int sub;
+
+	url = attr_url(n, "href", base);
+	if (!url)
+		return;
+	rel = attr_get(n, NULL, "rel");
+	type = attr_get(n, NULL, "type");
+	r = rel ? rel : "alternate";
+	while (a_space((unsigned char)*r))
+		r++;
+	if (!strncmp(r, iana, sizeof(iana) - 1))
+		r += sizeof(iana) - 1;
+	if (!a_casecmp(r, "alternate")) {
+		sub = !type ? 1 : !a_casecmp(type, "text/html") ||
+		    !a_casecmp(type, "application/xhtml+xml") ? 2 : 0;
+		offer(sl, tg->field, SCORE(tg->prio, sub), url);
+	} else if (!a_casecmp(r, "enclosure") && it)
+		add_enclosure(ps, it, n, url, "length", capped);
+	else
+		free(url);
+	free(rel);
+	free(type);
+}
+
+/*
+ * RSS 2.0 guid: the id; and, when isPermaLink is not "false" (its
+ * default is true) and the value is an http(s) URL, a fallback link.
+ */
+static void
+rss_guid(struct pstate *ps, const struct tag *tg, const xmlNode *n,
+    struct slots *sl)
+{
+	char *v, *perma, *p;
+
+	v = read_text(ps, n, K_TEXT);
+	if (!v)
+		return;
+	perma = attr_get(n, NULL, "isPermaLink");
+	p = perma ? trim_dup(perma) : NULL;
+	if ((!p || a_casecmp(p, "false") != 0) && url_is_http(v))
+		offer(sl, F_LINK, SCORE(PRIO_FALLBACK, 1), xstrdup(v));
+	free(perma);
+	free(p);
+	offer(sl, tg->field, SCORE(tg->prio, 1), v);
+}
+
+/* Per-item caps already warned about. */
+struct item_caps {
+	int		 categories;
+	int		 enclosures;
+};
+
+static void
+apply_category(struct pstate *ps, const struct tag *tg, const xmlNode *n,
+    struct feed_item *it, struct item_caps *caps)
+{
+	char *v;
+
+	if (tg->kind != K_TERM) {
+		add_category(ps, it, n, read_text(ps, n, tg->kind),
+		    &caps->categories);
+		return;
+	}
+	v = attr_get(n, NULL, "term");
+	add_category(ps, it, n, v ? text_fold_ws(v, strlen(v)) : NULL,
+	    &caps->categories);
+	free(v);
+}
+
+/* An RSS <link>: its text, resolved against the element's base. */
+static char *
+read_link(struct pstate *ps, const xmlNode *n, const char *base)
+{
+	char *v, *own, *r;
+
+	v = read_text(ps, n, K_TEXT);
+	/* Some RSS feeds write an Atom-style <link href=""/>. */
+	if (!v)
+		return attr_url(n, "href", base);
+	own = base_of(base, n);
+	r = url_resolve(own ? own : base, v);
+	free(own);
+	free(v);
+	return r;
+}
+
+/*
+ * Applies one table row to element n. it is NULL at feed level, where
+ * categories and enclosures are not collected. Values that cannot beat
+ * the current offer are not even read.
+ */
+static void
+apply(struct pstate *ps, const struct tag *tg, const xmlNode *n,
+    const char *base, struct slots *sl, struct feed_item *it,
+    struct item_caps *caps)
+{
+	int score = SCORE(tg->prio, 1);
+
+	if (tg->field == F_CATEGORY) {
+		if (it)
+			apply_category(ps, tg, n, it, caps);
+		return;
+	}
+	switch (tg->kind) {
+	case K_TEXT:
+	case K_PLAIN:
+	case K_HTML:
+		if (score > sl->score[tg->field])
+			offer(sl, tg->field, score, read_text(ps, n, tg->kind));
+		break;
+	case K_ATOMTEXT:
+	case K_XHTML:
+		if (score > sl->score[tg->field])
+			offer(sl, tg->field, score,
+			    read_markup(ps, n, tg->kind));
+		break;
+	case K_URL:
+		if (score > sl->score[tg->field])
+			offer(sl, tg->field, score, read_link(ps, n, base));
+		break;
+	case K_PERSON:
+		if (score > sl->score[tg->field])
+			offer(sl, tg->field, score, read_person(ps, n));
+		break;
+	case K_GUID:
+		rss_guid(ps, tg, n, sl);
+		break;
+	case K_ATOMLINK:
+		atom_link(ps, tg, n, base, sl, it, &caps->enclosures);
+		break;
+	case K_DATE:
+		offer_date(ps, sl, tg->field, score, n);
+		break;
+	case K_ENCLOSURE:
+	case K_MEDIA:
+		if (it)
+			add_enclosure(ps, it, n, attr_url(n, "url", base),
+			    tg->kind == K_MEDIA ? "fileSize" : "length",
+			    &caps->enclosures);
+		break;
+	case K_TERM:
+	case K_GROUP:
+		break;
+	}
+}
+
+static const struct tag *
+elem_tag(const struct pstate *ps, const xmlNode *n, const struct tag *tab,
+    size_t ntab)
+{
+	const char *local;
+	enum nsc nsc;
+
+	if (n->type != XML_ELEMENT_NODE)
+		return NULL;
+	nsc = node_nsc(ps, n, &local);
+	return tag_find(tab, ntab, nsc, local);
+}
+
+#define NTAGS(t)	(sizeof(t) / sizeof((t)[0]))
+
+static void
+parse_item(struct pstate *ps, const xmlNode *node, const char *parent_base)
+{
+	struct item_caps caps = { 0, 0 };
+	const struct tag *tg;
+	const xmlNode *c, *g;
+	struct feed_item *it;
+	struct slots sl;
+	char *own, *v;
+	const char *base;
+
+	if (ps->doc->nitems >= PARSE_MAX_ITEMS) {
+		if (!ps->full)
+			feed_doc_warn(ps->doc, "line %ld: more than %d items; "
+			    "the rest are ignored", line_of(node),
+			    PARSE_MAX_ITEMS);
+		ps->full = 1;
+		return;
+	}
+	own = base_of(parent_base, node);
+	base = own ? own : parent_base;
+	slots_init(&sl);
+	/* Borrowed until the next add: nothing below adds an item. */
+	it = feed_doc_add_item(ps->doc);
+	v = attr_get(node, NS_RDF, "about");	/* RSS 1.0 §5.5 */
+	if (v)
+		offer(&sl, F_ID, SCORE(PRIO_FALLBACK, 1), trim_dup(v));
+	free(v);
+	for (c = node->children; c; c = c->next) {
+		tg = elem_tag(ps, c, item_tags, NTAGS(item_tags));
+		if (!tg)
+			continue;
+		if (tg->kind != K_GROUP) {
+			apply(ps, tg, c, base, &sl, it, &caps);
+			continue;
+		}
+		for (g = c->children; g; g = g->next) {
+			tg = elem_tag(ps, g, item_tags, NTAGS(item_tags));
+			if (tg && tg->kind != K_GROUP)
+				apply(ps, tg, g, base, &sl, it, &caps);
+		}
+	}
+	it->id = slot_take(&sl, F_ID);
+	it->link = slot_take(&sl, F_LINK);
+	it->title = slot_take(&sl, F_TITLE);
+	it->summary = slot_take(&sl, F_SUMMARY);
+	it->content = slot_take(&sl, F_CONTENT);
+	/*
+	 * Without a summary the content is the summary (as feedparser
+	 * does): search and topics read title and summary.
+	 */
+	if (!it->summary && it->content)
+		it->summary = xstrdup(it->content);
+	it->author = slot_take(&sl, F_AUTHOR);
+	/* RFC 4287 §4.2.1: an entry without author has the feed's. */
+	if (!it->author && ps->feed_author)
+		it->author = xstrdup(ps->feed_author);
+	it->published = sl.t[F_PUBLISHED];
+	it->updated = sl.t[F_UPDATED];
+	slots_fini(&sl);
+	free(own);
+}
+
+static int
+is_named(const struct pstate *ps, const xmlNode *n, enum nsc want,
+    const char *name)
+{
+	const char *local;
+
+	if (n->type != XML_ELEMENT_NODE)
+		return 0;
+	return node_nsc(ps, n, &local) == want && !a_casecmp(local, name);
+}
+
+static int
+is_item(const struct pstate *ps, const xmlNode *n)
+{
+	return is_named(ps, n, NSC_RSS, "item") ||
+	    is_named(ps, n, NSC_ATOM, "entry");
+}
+
+static void
+walk_feed_fields(struct pstate *ps, const xmlNode *container,
+    const char *base, struct slots *fs)
+{
+	struct item_caps caps = { 0, 0 };
+	const struct tag *tg;
+	const xmlNode *c;
+
+	for (c = container->children; c; c = c->next) {
+		tg = elem_tag(ps, c, feed_tags, NTAGS(feed_tags));
+		if (tg)
+			apply(ps, tg, c, base, fs, NULL, &caps);
+	}
+}
+
+static void
+walk_items(struct pstate *ps, const xmlNode *container, const char *base)
+{
+	const xmlNode *c;
+
+	for (c = container->children; c && !ps->full; c = c->next)
+		if (is_item(ps, c))
+			parse_item(ps, c, base);
+}
+
+/*
+ * RSS 2.0 <ttl> is minutes; the syndication module gives a period and a
+ * frequency within it. Returns seconds or -1.
+ */
+static int64_t
+feed_ttl(struct pstate *ps, const struct slots *fs)
+{
+	static const struct {
+		const char	*name;
+		int64_t		 secs;
+	} periods[] = {
+		{ "hourly", 3600 }, { "daily", 86400 }, { "weekly", 604800 },
+		{ "monthly", 2592000 }, { "yearly", 31536000 },
+	};
+	char sn[PARSE_SNIPPET + 4];
+	int64_t m, freq;
+	size_t i;
+
+	if (fs->s[F_TTL]) {
+		m = parse_count(fs->s[F_TTL]);
+		/* Ten years of minutes: anything more is not a TTL. */
+		if (m >= 0 && m <= 5256000)
+			return m * 60;
+		feed_doc_warn(ps->doc, "<ttl> \"%s\" is not a number of "
+		    "minutes", snippet(fs->s[F_TTL], sn));
+	}
+	if (!fs->s[F_SYPERIOD])
+		return -1;
+	freq = fs->s[F_SYFREQ] ? parse_count(fs->s[F_SYFREQ]) : 1;
+	if (freq < 1 || freq > 1000000)
+		freq = 1;
+	for (i = 0; i < sizeof(periods) / sizeof(periods[0]); i++)
+		if (!a_casecmp(fs->s[F_SYPERIOD], periods[i].name))
+			return periods[i].secs / freq;
+	feed_doc_warn(ps->doc, "<sy:updatePeriod> \"%s\" unknown",
+	    snippet(fs->s[F_SYPERIOD], sn));
+	return -1;
+}
+
+static void
+feed_finish(struct pstate *ps, struct slots *fs)
+{
+	ps->doc->title = slot_take(fs, F_TITLE);
+	ps->doc->link = slot_take(fs, F_LINK);
+	ps->doc->updated = fs->t[F_UPDATED];
+	ps->doc->ttl = feed_ttl(ps, fs);
+}
+
+/* RSS 0.9x/2.0 and RSS 1.0: fields from channel, items in or beside it. */
+static void
+walk_rss(struct pstate *ps, const xmlNode *root, const char *base)
+{
+	struct slots fs;
+	const xmlNode *c;
+	char *own;
+
+	slots_init(&fs);
+	for (c = root->children; c; c = c->next) {
+		if (!is_named(ps, c, NSC_RSS, "channel"))
+			continue;
+		own = base_of(base, c);
+		walk_feed_fields(ps, c, own ? own : base, &fs);
+		free(own);
+	}
+	ps->feed_author = fs.s[F_AUTHOR];
+	/* RSS 1.0 §5.5: items are siblings of the channel. */
+	for (c = root->children; c && !ps->full; c = c->next) {
+		if (is_item(ps, c)) {
+			parse_item(ps, c, base);
+		} else if (is_named(ps, c, NSC_RSS, "channel")) {
+			own = base_of(base, c);
+			walk_items(ps, c, own ? own : base);
+			free(own);
+		}
+	}
+	ps->feed_author = NULL;
+	feed_finish(ps, &fs);
+	slots_fini(&fs);
+}
+
+static void
+walk_atom(struct pstate *ps, const xmlNode *root, const char *base)
+{
+	struct slots fs;
+
+	/* RFC 4287 does not order feed metadata before entries. */
+	slots_init(&fs);
+	walk_feed_fields(ps, root, base, &fs);
+	ps->feed_author = fs.s[F_AUTHOR];
+	walk_items(ps, root, base);
+	ps->feed_author = NULL;
+	feed_finish(ps, &fs);
+	slots_fini(&fs);
+}
+
+/* RSS 0.90 is RDF too; its elements carry their own namespace. */
+static const char *
+rdf_format(const xmlNode *root)
+{
+	const xmlNode *c;
+
+	for (c = root->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && c->ns && c->ns->href &&
+		    !strcmp((const char *)c->ns->href, NS_RSS090))
+			return "rss0.9x";
+	return "rss1.0";
+}
+
+static const char *
+atom_format(struct pstate *ps, const xmlNode *root)
+{
+	const char *uri = ps->main_uri;
+	char *ver;
+	int old;
+
+	if (uri && !strcmp(uri, NS_ATOM10))
+		return "atom1.0";
+	if (uri && !strcmp(uri, NS_ATOM03))
+		return "atom0.3";
+	/* Pre-release Atom used other namespaces or none; read it anyway. */
+	ver = attr_get(root, NULL, "version");
+	old = ver && !strncmp(ver, "0.", 2);
+	free(ver);
+	feed_doc_warn(ps->doc, "<feed> in %s%.100s%s: read as Atom %s",
+	    uri ? "namespace \"" : "no namespace", uri ? uri : "",
+	    uri ? "\"" : "", old ? "0.3" : "1.0");
+	return old ? "atom0.3" : "atom1.0";
+}
+
+/* Identifies the format from the root element and walks the tree. */
+static int
+walk_doc(struct pstate *ps, xmlDocPtr xdoc, const char *base_url,
+    struct herald_err *err)
+{
+	const xmlNode *root = xmlDocGetRootElement(xdoc);
+	char sn[PARSE_SNIPPET + 4], *ver, *own;
+	const char *local, *base;
+	enum nsc nsc;
+
+	if (!root)
+		return herald_err_set(err, HERALD_E_NOTFEED,
+		    "not a feed: no root element");
+	ps->main = NSC_NONE;
+	nsc = node_nsc(ps, root, &local);
+	ps->main_uri = root->ns ? (const char *)root->ns->href : NULL;
+	if (!a_casecmp(local, "rss")) {
+		ver = attr_get(root, NULL, "version");
+		ps->doc->format = ver && !strncmp(ver, "0.9", 3) ?
+		    "rss0.9x" : "rss2.0";
+		free(ver);
+		ps->main = NSC_RSS;
+	} else if (!strcmp(local, "RDF") &&
+	    (nsc == NSC_RDF || nsc == NSC_NONE)) {
+		ps->doc->format = rdf_format(root);
+		ps->main = NSC_RSS;
+		ps->main_uri = NULL;
+	} else if (!a_casecmp(local, "feed")) {
+		ps->main = NSC_ATOM;
+		ps->doc->format = atom_format(ps, root);
+	} else if (!a_casecmp(local, "html")) {
+		return herald_err_set(err, HERALD_E_NOTFEED,
+		    "not a feed: got an HTML page");
+	} else {
+		return herald_err_set(err, HERALD_E_NOTFEED,
+		    "not a feed: root element <%s>",
+		    snippet((const char *)root->name, sn));
+	}
+	own = base_of(base_url, root);
+	base = own ? own : base_url;
+	if (ps->main == NSC_ATOM)
+		walk_atom(ps, root, base);
+	else
+		walk_rss(ps, root, base);
+	free(own);
+	return 0;
+}
+
+/*
+ * Runs libxml2 on in[0..len) with the options of RELIABILITY.md §8.1.
+ * Returns 0 with *out set (free with xmlFreeDoc()), or an error code.
+ */
+static int
+xml_read(struct pstate *ps, const char *in, size_t len,
+    const char *encoding, xmlDocPtr *out, struct herald_err *err)
+{
+	struct stop_info si = { 0, 0, 0 };
+	xmlParserCtxtPtr ctxt;
+	xmlDocPtr xdoc;
+	int rc = 0, opts = PARSE_XML_OPTS;
+
+#if LIBXML_VERSION >= 21300
+	opts |= XML_PARSE_NO_XXE;	/* 2.13+: belt and braces */
+#endif
+	*out = NULL;
+	/* Per thread in libxml2: a worker may predate feed_parse_init(). */
+	xmlSetGenericErrorFunc(NULL, silent_error_cb);
+	/* A new context per call: the parser runs on worker threads. */
+	ctxt = xmlNewParserCtxt();
+	if (!ctxt)
+		return herald_err_set(err, HERALD_E_NOMEM,
+		    "libxml2: cannot allocate a parser context");
+	ctxt->_private = &si;
+	ctxt->sax->entityDecl = entity_decl_cb;
+	ctxt->sax->unparsedEntityDecl = unparsed_entity_decl_cb;
+	/* No URL: libxml2 is never given one (RELIABILITY X12). */
+	xdoc = xmlCtxtReadMemory(ctxt, in, (int)len, NULL, encoding, opts);
+	if (si.entity)
+		rc = herald_err_set(err, HERALD_E_INVAL,
+		    "%d:%d: entity declarations not supported", si.line,
+		    si.col);
+	else if (!xdoc || !ctxt->wellFormed)
+		rc = xml_error(ctxt, in, len, err);
+	else if (!ctxt->nsWellFormed)
+		feed_doc_warn(ps->doc, "namespace errors (undeclared "
+		    "prefix?); read leniently");
+	if (rc)
+		xmlFreeDoc(xdoc);
+	else
+		*out = xdoc;
+	xmlFreeParserCtxt(ctxt);
+	return rc;
+}
+
+struct feed_doc *
+feed_parse(const char *data, size_t len, const char *content_type,
+    const char *base_url, struct herald_err *err)
+{
+	char http[64] = "", decl[64] = "", *owned = NULL;
+	xmlDocPtr xdoc = NULL;
+	struct enc_plan ep;
+	struct pstate ps;
+	const char *in;
+	int rc;
+
+	memset(&ps, 0, sizeof(ps));
+	buf_init(&ps.b, PARSE_MAX_FIELD);
+	ps.doc = feed_doc_new();
+	if (!data || len == 0) {
+		rc = herald_err_set(err, HERALD_E_INVAL,
+		    "not XML: empty document");
+		goto out;
+	}
+	plan_encoding(&ps, data, len, content_type, http, decl, sizeof(http),
+	    &ep);
+	in = decode_input(&ps, data, &len, decl, &ep, &owned);
+	/* The caller caps the body (16 MiB); libxml2 takes an int. */
+	if (len > INT_MAX) {
+		rc = herald_err_set(err, HERALD_E_TOOBIG,
+		    "document larger than %d bytes", INT_MAX);
+		goto out;
+	}
+	rc = prescan(in, len, ep.width, ep.be, err);
+	if (rc == 0)
+		rc = xml_read(&ps, in, len, ep.pass, &xdoc, err);
+	if (rc == 0) {
+		ps.doc->encoding = xstrdup(ep.name);
+		rc = walk_doc(&ps, xdoc, base_url, err);
+	}
+out:
+	if (rc) {
+		feed_doc_free(ps.doc);
+		ps.doc = NULL;
+	}
+	xmlFreeDoc(xdoc);
+	free(owned);
+	buf_fini(&ps.b);
+	return ps.doc;
+}

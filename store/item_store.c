@@ -1,0 +1,894 @@
+/*
+ * item_store.c: what the fetch pipeline writes: a fetched document (its
+ * items, sources and tags, with the feed's validators and status, in one
+ * transaction), a fetch that brought no document, and the feeds the
+ * configuration names.
+ */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "feeds/err.h"
+#include "feeds/item.h"
+#include "feeds/topic.h"
+#include "feeds/xmem.h"
+#include "store/store_int.h"
+
+/* ---- feeds ---- */
+
+static const char sql_feed_sync[] =
+    "INSERT INTO feeds (url, name, enabled, created)"
+    " VALUES (?1, ?2, 1, unixepoch())"
+    " ON CONFLICT (url) DO UPDATE SET name = excluded.name, enabled = 1"
+    " WHERE name IS NOT excluded.name OR enabled IS NOT 1"
+    " RETURNING id";
+
+static const char sql_feed_id[] =
+    "SELECT id FROM feeds WHERE url = ?1";
+
+/* Inside the transaction: the upsert returns no row when it wrote nothing. */
+static int
+feed_sync(struct store *st, const char *url, const char *name, int64_t *id,
+    struct herald_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = store_stmt(st, STMT_FEED_SYNC, sql_feed_sync, &s, err);
+	if (rc)
+		goto out;
+	rc = store_bind_text(s, 1, url);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 2, name);
+	if (rc != SQLITE_OK) {
+		rc = store_err(st, rc, err, "feed %s: binding", url);
+		goto out;
+	}
+	rc = store_step_row(st, s, "registering a feed", err);
+	if (rc == 1) {
+		*id = sqlite3_column_int64(s, 0);
+		rc = store_step_done(st, s, "registering a feed", err);
+		goto out;
+	}
+	if (rc)
+		goto out;
+	store_stmt_release(s);
+	rc = store_stmt(st, STMT_FEED_ID, sql_feed_id, &s, err);
+	if (rc)
+		goto out;
+	rc = store_bind_text(s, 1, url);
+	if (rc != SQLITE_OK) {
+		rc = store_err(st, rc, err, "feed %s: binding", url);
+		goto out;
+	}
+	rc = store_step_row(st, s, "looking up a feed", err);
+	if (rc == 1) {
+		*id = sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else if (rc == 0)
+		rc = herald_err_set(err, HERALD_E_DB,
+		    "%s: feed %s vanished while being registered", st->path,
+		    url);
+out:
+	store_stmt_release(s);
+	return rc;
+}
+
+int
+store_feed_sync(struct store *st, const char *url, const char *name,
+    int64_t *id, struct herald_err *err)
+{
+	struct store_tx tx;
+	int rc;
+
+	rc = store_tx_begin(st, &tx, err);
+	if (rc)
+		return rc;
+	rc = feed_sync(st, url, name, id, err);
+	return store_tx_end(st, &tx, rc, err);
+}
+
+static const char sql_feed_validators[] =
+    "SELECT etag, last_modified, body_hash FROM feeds WHERE id = ?1";
+
+static char *
+dup_column(sqlite3_stmt *s, int i)
+{
+	const char *v;
+
+	v = store_column_text(s, i);
+	return v ? xstrdup(v) : NULL;
+}
+
+int
+store_feed_validators(struct store *st, int64_t feed_id,
+    struct store_validators *out, struct herald_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = store_stmt(st, STMT_FEED_VALIDATORS, sql_feed_validators, &s,
+	    err);
+	if (rc)
+		goto out;
+	rc = sqlite3_bind_int64(s, 1, feed_id);
+	if (rc != SQLITE_OK) {
+		rc = store_err(st, rc, err, "feed %lld: binding",
+		    (long long)feed_id);
+		goto out;
+	}
+	rc = store_step_row(st, s, "reading validators", err);
+	if (rc == 0)
+		rc = herald_err_set(err, HERALD_E_NOTFOUND,
+		    "%s: no feed with id %lld", st->path, (long long)feed_id);
+	if (rc < 0)
+		goto out;
+	out->etag = dup_column(s, 0);
+	out->last_modified = dup_column(s, 1);
+	out->body_hash = dup_column(s, 2);
+	rc = 0;
+out:
+	store_stmt_release(s);
+	return rc;
+}
+
+void
+store_validators_fini(struct store_validators *v)
+{
+	if (!v)
+		return;
+	free(v->etag);
+	free(v->last_modified);
+	free(v->body_hash);
+	memset(v, 0, sizeof(*v));
+}
+
+/*
+ * A fetch that brought a document: everything about the feed row is
+ * replaced, validators included, because they describe this very body.
+ */
+static const char sql_feed_doc_done[] =
+    "UPDATE feeds SET etag = ?2, last_modified = ?3, body_hash = ?4,"
+    " last_attempt = ?5, last_success = ?5, last_status = ?6,"
+    " last_error = NULL, failures = 0, id_policy = ?7"
+    " WHERE id = ?1";
+
+/* A failed fetch keeps the validators: the stored items still match them. */
+static const char sql_feed_failed[] =
+    "UPDATE feeds SET last_attempt = ?2, last_status = ?3,"
+    " last_error = ?4, failures = failures + 1"
+    " WHERE id = ?1";
+
+/* A 304 or an unchanged body: a validator is replaced only by a new one. */
+static const char sql_feed_ok[] =
+    "UPDATE feeds SET last_attempt = ?2, last_success = ?2,"
+    " last_status = ?3, last_error = NULL, failures = 0,"
+    " etag = COALESCE(?4, etag),"
+    " last_modified = COALESCE(?5, last_modified),"
+    " body_hash = COALESCE(?6, body_hash)"
+    " WHERE id = ?1";
+
+static int
+bind_feed_doc(sqlite3_stmt *s, const struct store_fetch *f,
+    const struct feed_doc *doc)
+{
+	int rc;
+
+	rc = store_bind_text(s, 2, f->etag);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 3, f->last_modified);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 4, f->body_hash);
+	if (rc == SQLITE_OK)
+		rc = store_bind_time(s, 5, f->now);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 6, f->http_status);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 7, doc->id_policy);
+	return rc;
+}
+
+static int
+bind_feed_result(sqlite3_stmt *s, const struct store_fetch *f)
+{
+	int rc;
+
+	rc = store_bind_time(s, 2, f->now);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 3, f->http_status);
+	if (rc == SQLITE_OK && f->error)
+		rc = store_bind_text(s, 4, f->error);
+	if (rc == SQLITE_OK && !f->error)
+		rc = store_bind_text(s, 4, f->etag);
+	if (rc == SQLITE_OK && !f->error)
+		rc = store_bind_text(s, 5, f->last_modified);
+	if (rc == SQLITE_OK && !f->error)
+		rc = store_bind_text(s, 6, f->body_hash);
+	return rc;
+}
+
+/*
+ * Updates the feed row for fetch f: as a document's (doc not NULL), a
+ * failure or a success without a document. 0 rows is NOTFOUND.
+ */
+static int
+feed_mark(struct store *st, const struct store_fetch *f,
+    const struct feed_doc *doc, struct herald_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (doc)
+		rc = store_stmt(st, STMT_FEED_DOC_DONE, sql_feed_doc_done, &s,
+		    err);
+	else if (f->error)
+		rc = store_stmt(st, STMT_FEED_FAILED, sql_feed_failed, &s, err);
+	else
+		rc = store_stmt(st, STMT_FEED_OK, sql_feed_ok, &s, err);
+	if (rc)
+		goto out;
+	rc = sqlite3_bind_int64(s, 1, f->feed_id);
+	if (rc == SQLITE_OK)
+		rc = doc ? bind_feed_doc(s, f, doc) : bind_feed_result(s, f);
+	if (rc != SQLITE_OK) {
+		rc = store_err(st, rc, err, "feed %lld: binding",
+		    (long long)f->feed_id);
+		goto out;
+	}
+	rc = store_step_done(st, s, "updating the feed", err);
+	if (!rc && sqlite3_changes64(st->db) == 0)
+		rc = herald_err_set(err, HERALD_E_NOTFOUND,
+		    "%s: no feed with id %lld", st->path,
+		    (long long)f->feed_id);
+out:
+	store_stmt_release(s);
+	return rc;
+}
+
+int
+store_feed_result(struct store *st, const struct store_fetch *f,
+    struct herald_err *err)
+{
+	struct store_tx tx;
+	int rc;
+
+	rc = store_tx_begin(st, &tx, err);
+	if (rc)
+		return rc;
+	rc = feed_mark(st, f, NULL, err);
+	return store_tx_end(st, &tx, rc, err);
+}
+
+/* ---- story keys ---- */
+
+struct story_ref {
+	const char	*canon;
+	const char	*key;
+	size_t		 idx;
+};
+
+static int
+story_ref_cmp(const void *a, const void *b)
+{
+	const struct story_ref *x = a, *y = b;
+	int c;
+
+	c = strcmp(x->canon, y->canon);
+	return c ? c : strcmp(x->key, y->key);
+}
+
+/* Returns a new "prefix" + s; caller frees. */
+static char *
+key_join(const char *prefix, const char *s)
+{
+	size_t np, ns;
+	char *k;
+
+	np = strlen(prefix);
+	ns = strlen(s);
+	k = xmalloc(np + ns + 1);
+	memcpy(k, prefix, np);
+	memcpy(k + np, s, ns + 1);
+	return k;
+}
+
+/*
+ * Marks in scoped[] the items whose canonical link is shared with another
+ * item of the document under a different key: a link every item carries
+ * (the homepage, a "read more" page) says nothing about which story it
+ * is, and using it would fold them all into one item. Sorting by (canon,
+ * key) puts each link's items together with their smallest and largest
+ * key at the ends of the run.
+ */
+static void
+mark_shared_links(const struct feed_doc *doc, char *scoped)
+{
+	struct story_ref *r;
+	size_t i, j, n = 0, k;
+
+	r = xcalloc(doc->nitems, sizeof(*r));
+	for (i = 0; i < doc->nitems; i++) {
+		if (!doc->items[i].canon || !doc->items[i].canon[0])
+			continue;
+		r[n].canon = doc->items[i].canon;
+		r[n].key = doc->items[i].key;
+		r[n].idx = i;
+		n++;
+	}
+	if (n > 1)
+		qsort(r, n, sizeof(*r), story_ref_cmp);
+	for (i = 0; i < n; i = j + 1) {
+		j = i;
+		while (j + 1 < n && strcmp(r[j + 1].canon, r[i].canon) == 0)
+			j++;
+		if (strcmp(r[i].key, r[j].key) == 0)
+			continue;
+		for (k = i; k <= j; k++)
+			scoped[r[k].idx] = 1;
+	}
+	free(r);
+}
+
+/* Returns a new array of doc->nitems story keys; free with keys_free(). */
+static char **
+story_keys(const struct feed_doc *doc, int64_t feed_id)
+{
+	char prefix[32], *scoped, **keys;
+	const struct feed_item *it;
+	size_t i;
+
+	keys = xcalloc(doc->nitems, sizeof(*keys));
+	scoped = xcalloc(doc->nitems, 1);
+	mark_shared_links(doc, scoped);
+	/* Cannot truncate: "f:" + 20 digits + ":". */
+	snprintf(prefix, sizeof(prefix), "f:%lld:", (long long)feed_id);
+	for (i = 0; i < doc->nitems; i++) {
+		it = &doc->items[i];
+		if (it->canon && it->canon[0] && !scoped[i])
+			keys[i] = key_join("u:", it->canon);
+		else
+			keys[i] = key_join(prefix, it->key);
+	}
+	free(scoped);
+	return keys;
+}
+
+static void
+keys_free(char **keys, size_t n)
+{
+	size_t i;
+
+	if (!keys)
+		return;
+	for (i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+}
+
+/* ---- JSON columns ---- */
+
+/*
+ * Returns a new JSON array of the item's categories, or NULL when it has
+ * none. A category that is not valid UTF-8 (jansson refuses it) is left
+ * out rather than failing the document over a label.
+ */
+static char *
+categories_json(const struct feed_item *it)
+{
+	json_t *a;
+	char *s = NULL;
+	size_t i;
+
+	if (!it->ncategories)
+		return NULL;
+	a = json_array();
+	if (!a)
+		return NULL;
+	for (i = 0; i < it->ncategories; i++) {
+		if (it->categories[i])
+			json_array_append_new(a,
+			    json_string(it->categories[i]));
+	}
+	if (json_array_size(a))
+		s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
+}
+
+static const char *
+field_name(enum topic_field f)
+{
+	switch (f) {
+	case TOPIC_FIELD_TITLE:
+		return "title";
+	case TOPIC_FIELD_SUMMARY:
+		return "summary";
+	case TOPIC_FIELD_CONTENT:
+		return "content";
+	default:
+		return "unknown";
+	}
+}
+
+/*
+ * Returns in *out a new JSON array of t's hits, for "herald why". Fails
+ * with HERALD_E_INVAL when a hit cannot be represented (a term that is
+ * not UTF-8, a weight that is not finite): the tagger's contract is
+ * broken, and storing half the evidence would hide it.
+ */
+static int
+evidence_json(const struct topic_tag *t, char **out, struct herald_err *err)
+{
+	const char *name = t->topic ? t->topic : "(unnamed)";
+	const struct topic_hit *h;
+	json_t *a, *o;
+	size_t i;
+	int rc = 0;
+
+	*out = NULL;
+	a = json_array();
+	if (!a)
+		return herald_err_set(err, HERALD_E_NOMEM,
+		    "topic %s: no memory for evidence", name);
+	for (i = 0; i < t->nhits; i++) {
+		h = &t->hits[i];
+		o = json_pack("{s:s?, s:s?, s:s, s:I, s:f}", "term", h->term,
+		    "group", h->group, "field", field_name(h->field),
+		    "offset", (json_int_t)h->offset, "weight", h->weight);
+		if (!o || json_array_append_new(a, o) != 0) {
+			rc = herald_err_set(err, HERALD_E_INVAL,
+			    "topic %s: evidence for term \"%.40s\" is not "
+			    "representable in JSON", name,
+			    h->term ? h->term : "");
+			goto out;
+		}
+	}
+	*out = json_dumps(a, JSON_COMPACT);
+	if (!*out)
+		rc = herald_err_set(err, HERALD_E_NOMEM,
+		    "topic %s: cannot format evidence", name);
+out:
+	json_decref(a);
+	return rc;
+}
+
+/* ---- tags ---- */
+
+static const char sql_tags_clear[] =
+    "DELETE FROM item_tags WHERE item_id = ?1";
+
+/* The WHERE keeps an unchanged tag from being written again. */
+static const char sql_tag_upsert[] =
+    "INSERT INTO item_tags"
+    " (item_id, topic, version, score, threshold, evidence, tagged_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+    " ON CONFLICT (item_id, topic) DO UPDATE SET"
+    " version = excluded.version, score = excluded.score,"
+    " threshold = excluded.threshold, evidence = excluded.evidence,"
+    " tagged_at = excluded.tagged_at"
+    " WHERE version IS NOT excluded.version"
+    " OR score IS NOT excluded.score"
+    " OR threshold IS NOT excluded.threshold"
+    " OR evidence IS NOT excluded.evidence";
+
+static int
+tags_clear(struct store *st, int64_t item_id, struct herald_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = store_stmt(st, STMT_TAGS_CLEAR, sql_tags_clear, &s, err);
+	if (rc)
+		goto out;
+	rc = sqlite3_bind_int64(s, 1, item_id);
+	if (rc != SQLITE_OK) {
+		rc = store_err(st, rc, err, "item %lld: binding",
+		    (long long)item_id);
+		goto out;
+	}
+	rc = store_step_done(st, s, "clearing tags", err);
+out:
+	store_stmt_release(s);
+	return rc;
+}
+
+static int
+tag_put(struct store *st, int64_t item_id, const struct topic_tag *t,
+    int64_t now, struct herald_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	char *ev = NULL;
+	int rc;
+
+	rc = evidence_json(t, &ev, err);
+	if (!rc)
+		rc = store_stmt(st, STMT_TAG_UPSERT, sql_tag_upsert, &s, err);
+	if (rc)
+		goto out;
+	rc = sqlite3_bind_int64(s, 1, item_id);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 2, t->topic);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 3, t->version);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_double(s, 4, t->score);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_double(s, 5, t->threshold);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 6, ev);
+	if (rc == SQLITE_OK)
+		rc = store_bind_time(s, 7, now);
+	if (rc != SQLITE_OK) {
+		rc = store_err(st, rc, err, "tag %s: binding", t->topic);
+		goto out;
+	}
+	rc = store_step_done(st, s, "storing a tag", err);
+out:
+	store_stmt_release(s);
+	free(ev);
+	return rc;
+}
+
+/* replace: the text was just rewritten, so tags it no longer earns go. */
+static int
+tags_put(struct store *st, int64_t item_id, const struct topic_result *tr,
+    int replace, int64_t now, struct herald_err *err)
+{
+	size_t i;
+	int rc = 0;
+
+	if (replace)
+		rc = tags_clear(st, item_id, err);
+	for (i = 0; !rc && i < tr->ntags; i++)
+		rc = tag_put(st, item_id, &tr->tags[i], now, err);
+	return rc;
+}
+
+/* ---- items ---- */
+
+/* What is stored for an item's (feed, key); "it" is the item's text. */
+struct found {
+	int64_t		 id;
+	int		 src_same;	/* this source sent it last */
+	int		 item_same;	/* it is the stored text */
+};
+
+static const char sql_source_find[] =
+    "SELECT s.item_id, s.hash IS ?3, i.hash IS ?3"
+    " FROM item_sources s JOIN items i ON i.id = s.item_id"
+    " WHERE s.feed_id = ?1 AND s.feed_key = ?2";
+
+/* Returns 1 and fills *fd when found, 0 when not, or an error. */
+static int
+source_find(struct store *st, int64_t feed_id, const struct feed_item *it,
+    struct found *fd, struct herald_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = store_stmt(st, STMT_SOURCE_FIND, sql_source_find, &s, err);
+	if (rc)
+		goto out;
+	rc = sqlite3_bind_int64(s, 1, feed_id);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 2, it->key);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 3, it->hash);
+	if (rc != SQLITE_OK) {
+		rc = store_err(st, rc, err, "item %.60s: binding", it->key);
+		goto out;
+	}
+	rc = store_step_row(st, s, "looking up an item", err);
+	if (rc == 1) {
+		fd->id = sqlite3_column_int64(s, 0);
+		fd->src_same = sqlite3_column_int(s, 1);
+		fd->item_same = sqlite3_column_int(s, 2);
+	}
+out:
+	store_stmt_release(s);
+	return rc;
+}
+
+/* Binds ?2..?13 of sql_item_insert and sql_item_update. */
+static int
+bind_item(sqlite3_stmt *s, const struct feed_item *it, const char *cats,
+    int64_t now)
+{
+	int rc;
+
+	rc = store_bind_text(s, 2, it->id);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 3, it->link);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 4, it->canon);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 5, it->title);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 6, it->summary);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 7, it->content);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 8, it->author);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 9, cats);
+	if (rc == SQLITE_OK)
+		rc = store_bind_time(s, 10, it->published);
+	if (rc == SQLITE_OK)
+		rc = store_bind_time(s, 11, it->updated);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 12, it->hash);
+	if (rc == SQLITE_OK)
+		rc = store_bind_time(s, 13, now);
+	return rc;
+}
+
+/*
+ * design §2: the UNIQUE story_key decides, never a SELECT first. On a
+ * conflict the story is already stored (from another feed, or from this
+ * one under an earlier key); only its last_seen moves.
+ */
+static const char sql_item_insert[] =
+    "INSERT INTO items (story_key, guid, link, canon, title, summary,"
+    " content, author, categories, published, updated, hash, first_seen,"
+    " last_seen)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)"
+    " ON CONFLICT (story_key) DO UPDATE SET last_seen = excluded.last_seen"
+    " RETURNING id, hash IS ?12";
+
+/*
+ * Inserts the item under story, or finds the story's item. *inserted is 1
+ * when a row was created: an upsert's DO UPDATE leaves
+ * sqlite3_last_insert_rowid() alone, so zeroing it first tells the two
+ * apart without a second query.
+ */
+static int
+item_insert(struct store *st, const struct store_fetch *f,
+    const struct feed_item *it, const char *story, const char *cats,
+    struct found *fd, int *inserted, struct herald_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = store_stmt(st, STMT_ITEM_INSERT, sql_item_insert, &s, err);
+	if (rc)
+		goto out;
+	rc = store_bind_text(s, 1, story);
+	if (rc == SQLITE_OK)
+		rc = bind_item(s, it, cats, f->now);
+	if (rc != SQLITE_OK) {
+		rc = store_err(st, rc, err, "item %.60s: binding", it->key);
+		goto out;
+	}
+	sqlite3_set_last_insert_rowid(st->db, 0);
+	rc = store_step_row(st, s, "inserting an item", err);
+	if (rc == 0)
+		rc = herald_err_set(err, HERALD_E_DB,
+		    "%s: inserting an item returned no row", st->path);
+	if (rc < 0)
+		goto out;
+	fd->id = sqlite3_column_int64(s, 0);
+	fd->item_same = sqlite3_column_int(s, 1);
+	fd->src_same = 1;
+	*inserted = sqlite3_last_insert_rowid(st->db) == fd->id;
+	rc = store_step_done(st, s, "inserting an item", err);
+out:
+	store_stmt_release(s);
+	return rc;
+}
+
+/* published and updated keep a known date when a later fetch lacks it. */
+static const char sql_item_update[] =
+    "UPDATE items SET guid = ?2, link = ?3, canon = ?4, title = ?5,"
+    " summary = ?6, content = ?7, author = ?8, categories = ?9,"
+    " published = COALESCE(?10, published),"
+    " updated = COALESCE(?11, updated), hash = ?12, last_seen = ?13"
+    " WHERE id = ?1 AND hash IS NOT ?12";
+
+/* *written is 1 when the stored text was replaced. */
+static int
+item_update(struct store *st, const struct store_fetch *f,
+    const struct feed_item *it, const char *cats, int64_t id, int *written,
+    struct herald_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = store_stmt(st, STMT_ITEM_UPDATE, sql_item_update, &s, err);
+	if (rc)
+		goto out;
+	rc = sqlite3_bind_int64(s, 1, id);
+	if (rc == SQLITE_OK)
+		rc = bind_item(s, it, cats, f->now);
+	if (rc != SQLITE_OK) {
+		rc = store_err(st, rc, err, "item %.60s: binding", it->key);
+		goto out;
+	}
+	rc = store_step_done(st, s, "updating an item", err);
+	if (!rc)
+		*written = sqlite3_changes64(st->db) > 0;
+out:
+	store_stmt_release(s);
+	return rc;
+}
+
+static const char sql_source_insert[] =
+    "INSERT INTO item_sources (item_id, feed_id, feed_key, hash,"
+    " first_seen) VALUES (?1, ?2, ?3, ?4, ?5)"
+    " ON CONFLICT DO NOTHING";
+
+static const char sql_source_rehash[] =
+    "UPDATE item_sources SET hash = ?3 WHERE feed_id = ?1 AND feed_key = ?2";
+
+/* Links (feed, key) to item id. */
+static int
+source_insert(struct store *st, const struct store_fetch *f,
+    const struct feed_item *it, int64_t id, struct herald_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = store_stmt(st, STMT_SOURCE_INSERT, sql_source_insert, &s, err);
+	if (rc)
+		goto out;
+	rc = sqlite3_bind_int64(s, 1, id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 2, f->feed_id);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 3, it->key);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 4, it->hash);
+	if (rc == SQLITE_OK)
+		rc = store_bind_time(s, 5, f->now);
+	if (rc != SQLITE_OK) {
+		rc = store_err(st, rc, err, "item %.60s: binding", it->key);
+		goto out;
+	}
+	rc = store_step_done(st, s, "storing an item source", err);
+out:
+	store_stmt_release(s);
+	return rc;
+}
+
+/* Records the text (feed, key) sent last. */
+static int
+source_rehash(struct store *st, const struct store_fetch *f,
+    const struct feed_item *it, struct herald_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = store_stmt(st, STMT_SOURCE_REHASH, sql_source_rehash, &s, err);
+	if (rc)
+		goto out;
+	rc = sqlite3_bind_int64(s, 1, f->feed_id);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 2, it->key);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 3, it->hash);
+	if (rc != SQLITE_OK) {
+		rc = store_err(st, rc, err, "item %.60s: binding", it->key);
+		goto out;
+	}
+	rc = store_step_done(st, s, "updating an item source", err);
+out:
+	store_stmt_release(s);
+	return rc;
+}
+
+/*
+ * Stores one item and its tags. Every item lands in exactly one of the
+ * counters inserted, updated, unchanged and sources.
+ */
+static int
+item_put(struct store *st, const struct store_fetch *f,
+    const struct feed_item *it, const char *story,
+    const struct topic_result *tr, struct store_commit_stats *stats,
+    struct herald_err *err)
+{
+	struct found fd = { 0 };
+	char *cats = NULL;
+	int rc, written = 0;
+
+	rc = source_find(st, f->feed_id, it, &fd, err);
+	if (rc < 0)
+		goto out;
+	if (rc == 1 && fd.src_same) {
+		/* The common case on every poll: write nothing at all. */
+		rc = 0;
+		stats->unchanged++;
+	} else if (rc == 1) {
+		cats = categories_json(it);
+		rc = item_update(st, f, it, cats, fd.id, &written, err);
+		if (!rc)
+			rc = source_rehash(st, f, it, err);
+		if (rc)
+			goto out;
+		fd.item_same = 1;
+		if (written)
+			stats->updated++;
+		else
+			stats->unchanged++;
+	} else {
+		cats = categories_json(it);
+		rc = item_insert(st, f, it, story, cats, &fd, &written, err);
+		if (!rc)
+			rc = source_insert(st, f, it, fd.id, err);
+		if (rc)
+			goto out;
+		if (written)
+			stats->inserted++;
+		else
+			stats->sources++;
+	}
+	/*
+	 * Evidence offsets point into the text the tagger saw: tags computed
+	 * on another feed's version of the story would explain text that is
+	 * not stored.
+	 */
+	if (tr && fd.item_same) {
+		rc = tags_put(st, fd.id, tr, written, f->now, err);
+		if (!rc && tr->ntags)
+			stats->tagged++;
+	}
+out:
+	free(cats);
+	return rc;
+}
+
+static int
+doc_check(struct store *st, const struct feed_doc *doc,
+    struct herald_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < doc->nitems; i++) {
+		if (!doc->items[i].key || !doc->items[i].key[0] ||
+		    !doc->items[i].hash[0])
+			return herald_err_set(err, HERALD_E_INVAL,
+			    "%s: item %zu has no identity "
+			    "(feed_doc_identify() not run)", st->path, i);
+	}
+	return 0;
+}
+
+int
+store_doc_commit(struct store *st, const struct store_fetch *f,
+    const struct feed_doc *doc, const struct topic_result *tags,
+    struct store_commit_stats *stats, struct herald_err *err)
+{
+	struct store_commit_stats s = { 0 };
+	struct store_tx tx;
+	char **keys = NULL;
+	size_t i;
+	int rc;
+
+	if (stats)
+		memset(stats, 0, sizeof(*stats));
+	rc = doc_check(st, doc, err);
+	if (rc)
+		return rc;
+	s.items = doc->nitems;
+	keys = story_keys(doc, f->feed_id);
+	rc = store_tx_begin(st, &tx, err);
+	if (rc)
+		goto out;
+	/*
+	 * The feed row first: an unknown feed fails here, clearly, rather
+	 * than as a foreign-key error on its first item.
+	 */
+	rc = feed_mark(st, f, doc, err);
+	for (i = 0; !rc && i < doc->nitems; i++)
+		rc = item_put(st, f, &doc->items[i], keys[i],
+		    tags ? &tags[i] : NULL, &s, err);
+	rc = store_tx_end(st, &tx, rc, err);
+	if (!rc && stats)
+		*stats = s;
+out:
+	keys_free(keys, doc->nitems);
+	return rc;
+}
