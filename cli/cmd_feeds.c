@@ -76,28 +76,54 @@ feed_cb(const struct store_feed_view *f, void *arg)
 	return 0;
 }
 
+static void
+feeds_usage(FILE *fp)
+{
+	fprintf(fp, "usage: herald feeds [list] [--format table|json|tsv|csv]\n"
+	    "Shows every feed: state (new, ok, failing, disabled), items, "
+	    "last success, last error.\n"
+	    "tsv columns: id, state, items, last success, name, url, "
+	    "last error\n");
+}
+
 int
 cmd_feeds(int argc, char **argv, const struct cli_opts *o)
 {
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct feeds_ctx c;
 	struct store *st = NULL;
 	struct herald_err err;
-	int rc = CLI_EXIT_ERR;
+	enum cli_format fmt = o->format;
+	int ch, f, rc = CLI_EXIT_ERR;
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: herald feeds [list]\n"
-		    "Shows every feed: state (new, ok, failing, disabled), "
-		    "items, last success, last error.\n");
-		return CLI_EXIT_OK;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'o':
+			f = cli_format_parse(optarg);
+			if (f < 0) {
+				fprintf(stderr, "herald feeds: --format \"%s\": "
+				    "expected table, json, tsv or csv\n", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			fmt = (enum cli_format)f;
+			break;
+		case 'h': feeds_usage(stdout); return CLI_EXIT_OK;
+		default: feeds_usage(stderr); return CLI_EXIT_USAGE;
+		}
 	}
-	if (argc > 2 || (argc == 2 && strcmp(argv[1], "list"))) {
-		fprintf(stderr, "usage: herald feeds [list]\n");
+	if (argc - optind > 1 || (argc - optind == 1 &&
+	    strcmp(argv[optind], "list"))) {
+		feeds_usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
 	if (cli_store_open(o, STORE_RDONLY, &st))
 		return CLI_EXIT_ERR;
 	c.now = (long long)time(NULL);
-	c.out = out_new(o->format, stdout, feed_cols, 7);
+	c.out = out_new(fmt, stdout, feed_cols, 7);
 	if (store_feeds_list(st, feed_cb, &c, &err) < 0)
 		fprintf(stderr, "herald feeds: %s\n", err.msg);
 	else

@@ -63,6 +63,18 @@ struct pipeline {
 	void		*drain_arg;
 };
 
+/* Calls the drain callback once, when the last job has ended. */
+static void
+maybe_drained(struct pipeline *p)
+{
+	void (*cb)(void *) = p->drain_cb;
+
+	if (p->busy || !cb)
+		return;
+	p->drain_cb = NULL;
+	cb(p->drain_arg);
+}
+
 static char *
 dup_or_null(const char *s)
 {
@@ -151,8 +163,7 @@ job_done(struct job *j)
 	job_free(j);
 	p->busy--;
 	p->done(f, ok, retry_after, p->arg);
-	if (p->busy == 0 && p->drain_cb)
-		p->drain_cb(p->drain_arg);
+	maybe_drained(p);
 }
 
 /* ---- the writer: one job at a time on the one connection ---- */
@@ -302,8 +313,7 @@ fetched_cb(struct fetch_result *r, void *arg)
 		p->busy--;
 		p->done(j->f, 0, 0, p->arg);
 		job_free(j);
-		if (p->busy == 0 && p->drain_cb)
-			p->drain_cb(p->drain_arg);
+		maybe_drained(p);
 		return;
 	}
 	if (r->outcome == FETCH_FAILED || r->status >= 400 ||
@@ -384,8 +394,7 @@ pipeline_drain(struct pipeline *p, void (*cb)(void *), void *arg)
 {
 	p->drain_cb = cb;
 	p->drain_arg = arg;
-	if (p->busy == 0)
-		cb(arg);
+	maybe_drained(p);
 }
 
 void

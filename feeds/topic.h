@@ -52,7 +52,8 @@ void		 topic_set_free(struct topic_set *ts);
 /*
  * Adds the topics defined in text[0..len); path names the file in error
  * messages ("path:line: message"). Returns 0 or HERALD_E_INVAL with err
- * set; on error the set is unchanged.
+ * set; on error the set is unchanged. path and text are copied as needed.
+ * A set that changes matches nothing until topic_set_compile() again.
  */
 int		 topic_set_add(struct topic_set *ts, const char *path,
 		    const char *text, size_t len, struct herald_err *err);
@@ -65,11 +66,18 @@ size_t		 topic_set_count(const struct topic_set *ts);
 const char	*topic_set_name(const struct topic_set *ts, size_t i);
 const char	*topic_set_label(const struct topic_set *ts, size_t i);
 const char	*topic_set_version(const struct topic_set *ts, size_t i);
+/* The path topic i was added with (its file). Borrowed; valid while ts. */
+const char	*topic_set_path(const struct topic_set *ts, size_t i);
+/* The score topic i needs to tag an item (for "herald why"). */
+double		 topic_set_threshold(const struct topic_set *ts, size_t i);
 
 /*
  * Matches one item. Any text may be NULL. published is epoch seconds or
  * DATE_NONE (topics with a "since" date skip older items). Fills *out,
  * which the caller releases with topic_result_fini(). Returns 0.
+ * Tags come in the order the topics were added; each tag's hits are each
+ * term's first hit per field, sorted by field and offset. Any thread may
+ * call this on a compiled set at the same time as others.
  */
 int		 topic_set_match(const struct topic_set *ts, const char *title,
 		    const char *summary, const char *content, long long published,

@@ -9,11 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
 #include "feeds/err.h"
 #include "feeds/item.h"
+#include "feeds/url.h"
 #include "feeds/topic.h"
 #include "feeds/xmem.h"
 #include "store/store_int.h"
@@ -334,6 +336,32 @@ mark_shared_links(const struct feed_doc *doc, char *scoped)
 	free(r);
 }
 
+/*
+ * A guid the publisher made globally unique names the story wherever it
+ * appears: a URN or tag: URI ("urn:wire:42" carried by several feeds is
+ * one story), or a permalink URL, taken in canonical form so that it meets
+ * the same URL given as another feed's link. The guid wins over the link:
+ * two different global guids are two stories by the publisher's word,
+ * even behind one link. Guids like "12345" are only unique within their
+ * feed and give NULL here. Returns a new key, or NULL.
+ */
+static char *
+global_guid_key(const struct feed_item *it)
+{
+	char *canon, *k;
+
+	if (!it->key || strncmp(it->key, "g:", 2) || !it->id)
+		return NULL;
+	if (!strncasecmp(it->id, "urn:", 4) || !strncasecmp(it->id, "tag:", 4))
+		return key_join("g:", it->id);
+	canon = url_canonical(it->id);
+	if (!canon)
+		return NULL;
+	k = key_join("u:", canon);
+	free(canon);
+	return k;
+}
+
 /* Returns a new array of doc->nitems story keys; free with keys_free(). */
 static char **
 story_keys(const struct feed_doc *doc, int64_t feed_id)
@@ -349,6 +377,9 @@ story_keys(const struct feed_doc *doc, int64_t feed_id)
 	snprintf(prefix, sizeof(prefix), "f:%lld:", (long long)feed_id);
 	for (i = 0; i < doc->nitems; i++) {
 		it = &doc->items[i];
+		keys[i] = global_guid_key(it);
+		if (keys[i])
+			continue;
 		if (it->canon && it->canon[0] && !scoped[i])
 			keys[i] = key_join("u:", it->canon);
 		else

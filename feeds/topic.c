@@ -1,0 +1,2142 @@
+/*
+ * topic.c: the topic engine.
+ *
+ * Three stages, each in its own part of this file:
+ *
+ *  1. topic_set_add() parses the text of a topic file (docs/topic-format.md)
+ *     into struct topic: groups of weighted terms, proximity rules, a veto
+ *     list, boilerplate phrases and transliteration variant sets. Every term
+ *     is normalised and expanded into its spellings right away, so that
+ *     every error in a file is found by "herald topics check".
+ *  2. topic_set_compile() puts the spellings of every term of every topic
+ *     into ONE Aho-Corasick automaton over normalised bytes, so that the
+ *     cost of matching an item does not grow with the number of topics.
+ *  3. topic_set_match() normalises each field once, runs the automaton once
+ *     and scores only the topics that had hits.
+ *
+ * Normalised text is the field's words, case-folded (NFKD + case folding +
+ * marks stripped, plus Arabic and Hebrew letter folding), separated by
+ * exactly one space, with a space at both ends: "Israel's cease-fire" is
+ * " israel s cease fire ". A whole word is then the pattern " gaza ", a
+ * prefix " israel", a suffix "israel " and a phrase " khan younis ", so
+ * whole-word, prefix and phrase matching all fall out of plain substring
+ * matching, and "Bahamas" never contains " hamas ".
+ *
+ * Pure: no I/O, no logging, no globals. A compiled set is never written by
+ * topic_set_match(), so threads may share it.
+ */
+#include "topic.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "date.h"
+#include "err.h"
+#include "hash.h"
+#include "xmem.h"
+
+#define TOPIC_LINE_MAX		4096	/* bytes per line of a topic file */
+#define TOPIC_NAME_MAX		64	/* topic, group and rule names */
+#define TOPIC_SPELLINGS_MAX	64	/* spellings per term, via variants */
+#define TOPIC_NEAR_MAX		50	/* largest n in NEAR/n */
+#define TOPIC_WEIGHT_MAX	1000.0	/* |weight|, |threshold| */
+#define TOPIC_FIELD_MAX		(1u << 20)	/* bytes matched per field */
+#define TOPIC_STATES_MAX	(1u << 22)	/* automaton states */
+
+/* Decomposition of one code point: U+FDFA, the longest, gives 18. */
+#define NORM_CP_MAX		32
+
+enum group_kind {
+	GROUP_SCORE = 0,	/* adds weight x field weight, once */
+	GROUP_VETO,		/* any hit: the topic is not tagged */
+	GROUP_BOILER		/* its spans are removed before scoring */
+};
+
+struct group {
+	char		*name;
+	double		 weight;
+	int		 has_weight;
+	enum group_kind	 kind;
+	unsigned	 line;
+};
+
+struct term {
+	char		*text;		/* as written, without quotes */
+	size_t		 group;
+	unsigned	 line;
+	char		*words;		/* normalised words, until expanded */
+	int		 lead;		/* 0: "*word", matches inside a word */
+	int		 trail;		/* 0: "word*", a prefix */
+	char		**pats;		/* byte patterns of its spellings */
+	size_t		 npats;
+};
+
+struct near {
+	char		*name;
+	char		*expr;		/* as written: "a NEAR/5 b" */
+	char		*aname, *bname;	/* resolved into a and b at topic end */
+	size_t		 a, b;
+	unsigned	 dist;
+	double		 weight;
+	int		 has_weight;
+	unsigned	 line;
+};
+
+struct vset {
+	char		**tok;		/* normalised single words */
+	size_t		 n, cap;
+	unsigned	 line;
+};
+
+struct topic {
+	char		*name;
+	char		*label;
+	char		*path;
+	char		 version[HASH_HEX_LEN + 1];
+	unsigned	 line;
+	long long	 since;		/* DATE_NONE: no lower bound */
+	double		 threshold;
+	int		 has_threshold;
+	double		 fw[TOPIC_NFIELDS];
+	unsigned	 seen;		/* SEEN_* bits: keys given once */
+	struct group	*groups;
+	size_t		 ngroups, cgroups;
+	struct term	*terms;
+	size_t		 nterms, cterms;
+	struct near	*nears;
+	size_t		 nnears, cnears;
+	struct vset	*vsets;
+	size_t		 nvsets, cvsets;
+};
+
+/* What a pattern stands for: term `term` of topic `topic`. */
+struct pref {
+	uint32_t	 topic;
+	uint32_t	 term;
+};
+
+/*
+ * The automaton, a DFA over byte classes: bytes that occur in no pattern
+ * share class 0, which always leads back to the root.
+ */
+struct ac {
+	uint8_t		 cls[256];
+	uint32_t	 nclass;
+	uint32_t	 nstates;
+	uint32_t	*next;		/* nstates x nclass */
+	uint32_t	*depth;		/* pattern length at each state */
+	uint32_t	*dict;		/* next output state via failures */
+	uint32_t	*out;		/* s has refs[out[s] .. out[s + 1]) */
+	struct pref	*refs;
+};
+
+struct topic_set {
+	struct topic	**topics;
+	size_t		 ntopics;
+	struct ac	*ac;		/* NULL until compiled */
+	size_t		 max_groups;
+	size_t		 max_terms;
+};
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                       */
+/* ------------------------------------------------------------------ */
+
+/* Makes room for one more element in *p (n in use, *cap allocated). */
+static void *
+grow(void *p, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return p;
+	*cap = *cap ? *cap * 2 : 8;
+	return xreallocarray(p, *cap, size);
+}
+
+static int
+is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
+	    c == '\v' || c == '\f';
+}
+
+/* Trims s[0..*n) in place at both ends; returns the new start. */
+static const char *
+trim(const char *s, size_t *n)
+{
+	while (*n > 0 && is_space((unsigned char)s[0])) {
+		s++;
+		(*n)--;
+	}
+	while (*n > 0 && is_space((unsigned char)s[*n - 1]))
+		(*n)--;
+	return s;
+}
+
+static int
+is_name(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > TOPIC_NAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			continue;
+		if (i > 0 && (c == '-' || c == '_' || c == '.'))
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Parses a decimal number "-?[0-9]+(.[0-9]+)?" by hand: strtod() follows
+ * the locale's decimal point, and a topic file must not mean something
+ * else under LC_NUMERIC=de_DE.
+ */
+static int
+parse_number(const char *s, size_t n, double *out)
+{
+	double v = 0, scale = 1;
+	size_t i = 0, digits = 0;
+	int neg = 0;
+
+	if (i < n && (s[i] == '-' || s[i] == '+'))
+		neg = s[i++] == '-';
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, digits++) {
+		v = v * 10 + (s[i] - '0');
+		if (v > 1e9)
+			return -1;
+	}
+	if (i < n && s[i] == '.') {
+		i++;
+		if (i == n)
+			return -1;
+		for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, digits++) {
+			scale /= 10;
+			v += (s[i] - '0') * scale;
+		}
+	}
+	if (i != n || digits == 0)
+		return -1;
+	*out = neg ? -v : v;
+	return 0;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static long long
+days_from_civil(long long y, unsigned m, unsigned d)
+{
+	long long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* Parses "YYYY-MM-DD" (UTC midnight) into epoch seconds. */
+static int
+parse_day(const char *s, size_t n, long long *out)
+{
+	static const unsigned mdays[12] = {
+		31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+	unsigned y = 0, m, d;
+	size_t i;
+
+	if (n != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	for (i = 0; i < 10; i++) {
+		if (i == 4 || i == 7)
+			continue;
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+	}
+	for (i = 0; i < 4; i++)
+		y = y * 10 + (unsigned)(s[i] - '0');
+	m = (unsigned)(s[5] - '0') * 10 + (unsigned)(s[6] - '0');
+	d = (unsigned)(s[8] - '0') * 10 + (unsigned)(s[9] - '0');
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return -1;
+	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 ||
+	    y % 400 == 0)))
+		return -1;
+	*out = days_from_civil(y, m, d) * 86400;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Normalisation                                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Normalised text with a map back to the source: for every byte of s, the
+ * byte offset in the original text of the character it came from, and the
+ * index of the word it belongs to (for NEAR/n).
+ */
+struct ntext {
+	char		*s;
+	uint32_t	*orig;
+	uint32_t	*tok;
+	size_t		 len;
+	size_t		 cap;
+	uint32_t	 ntok;
+	int		 insep;		/* the last byte written is a space */
+};
+
+static void
+nt_init(struct ntext *nt)
+{
+	memset(nt, 0, sizeof(*nt));
+}
+
+static void
+nt_fini(struct ntext *nt)
+{
+	free(nt->s);
+	free(nt->orig);
+	free(nt->tok);
+	nt_init(nt);
+}
+
+static void
+nt_reserve(struct ntext *nt, size_t more)
+{
+	size_t cap = nt->cap ? nt->cap : 64;
+
+	if (nt->len + more <= nt->cap)
+		return;
+	while (cap < nt->len + more)
+		cap *= 2;
+	nt->s = xrealloc(nt->s, cap + 1);
+	nt->orig = xreallocarray(nt->orig, cap + 1, sizeof(*nt->orig));
+	nt->tok = xreallocarray(nt->tok, cap + 1, sizeof(*nt->tok));
+	nt->cap = cap;
+}
+
+static void
+nt_byte(struct ntext *nt, char c, uint32_t orig)
+{
+	nt_reserve(nt, 1);
+	nt->s[nt->len] = c;
+	nt->orig[nt->len] = orig;
+	nt->tok[nt->len] = nt->ntok ? nt->ntok - 1 : 0;
+	nt->len++;
+}
+
+static void
+nt_sep(struct ntext *nt, uint32_t orig)
+{
+	if (nt->insep)
+		return;
+	nt_byte(nt, ' ', orig);
+	nt->insep = 1;
+}
+
+static void
+nt_word_cp(struct ntext *nt, int32_t cp, uint32_t orig)
+{
+	utf8proc_uint8_t enc[4];
+	utf8proc_ssize_t n, i;
+
+	if (nt->insep) {
+		nt->ntok++;
+		nt->insep = 0;
+	}
+	n = utf8proc_encode_char(cp, enc);
+	for (i = 0; i < n; i++)
+		nt_byte(nt, (char)enc[i], orig);
+}
+
+/*
+ * Folds letters that writers of Arabic and Hebrew use interchangeably,
+ * after NFKD has already split off hamza and madda (U+0623 = U+0627 +
+ * U+0654) and STRIPMARK has dropped them and the vowel points. Returns 0
+ * for a character to drop, -1 for one that separates words.
+ */
+static int32_t
+fold_script(int32_t c)
+{
+	switch (c) {
+	case 0x0671:			/* alef wasla */
+		return 0x0627;		/* alef */
+	case 0x0629:			/* ta marbuta */
+		return 0x0647;		/* ha */
+	case 0x0649:			/* alef maksura */
+	case 0x06CC:			/* Farsi yeh */
+		return 0x064A;		/* ya */
+	case 0x06A9:			/* keheh */
+		return 0x0643;		/* kaf */
+	case 0x0640:			/* tatweel: stretching, not a letter */
+		return 0;
+	case 0x05DA:			/* Hebrew final forms */
+		return 0x05DB;
+	case 0x05DD:
+		return 0x05DE;
+	case 0x05DF:
+		return 0x05E0;
+	case 0x05E3:
+		return 0x05E4;
+	case 0x05E5:
+		return 0x05E6;
+	case 0x02B9: case 0x02BB: case 0x02BC: case 0x02BD: case 0x02BE:
+	case 0x02BF: case 0x02C8:
+		/*
+		 * Modifier letters used as apostrophes ("Israelʼs") and for
+		 * ayn and hamza in transliteration: separate like ' does.
+		 */
+		return -1;
+	}
+	if (c >= 0x0660 && c <= 0x0669)	/* Arabic-Indic digits */
+		return '0' + (c - 0x0660);
+	if (c >= 0x06F0 && c <= 0x06F9)	/* Extended Arabic-Indic digits */
+		return '0' + (c - 0x06F0);
+	return c;
+}
+
+static int
+is_word_cp(int32_t c)
+{
+	switch (utf8proc_category(c)) {
+	case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL:
+	case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
+	case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_ND:
+	case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* One non-ASCII code point of the source at offset orig. */
+static void
+norm_cp(struct ntext *nt, int32_t cp, uint32_t orig)
+{
+	/*
+	 * One code point at a time rather than utf8proc_map() on the whole
+	 * text, so that each output byte knows its source offset. NFKD is
+	 * enough: marks are stripped, so recomposing (NFKC) would change
+	 * nothing we compare, and terms go through this same function.
+	 */
+	const utf8proc_option_t opts = UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT |
+	    UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK | UTF8PROC_IGNORE;
+	utf8proc_int32_t d[NORM_CP_MAX];
+	utf8proc_ssize_t n, i;
+	int bc = 0;
+	int32_t c;
+
+	n = utf8proc_decompose_char(cp, d, NORM_CP_MAX, opts, &bc);
+	if (n < 0 || n > NORM_CP_MAX) {
+		nt_sep(nt, orig);
+		return;
+	}
+	nt_reserve(nt, (size_t)n * 4 + 1);
+	for (i = 0; i < n; i++) {
+		c = fold_script(d[i]);
+		if (c == 0)
+			continue;
+		if (c < 0x80 && c >= 0) {
+			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+				nt_word_cp(nt, c, orig);
+			else if (c >= 'A' && c <= 'Z')
+				nt_word_cp(nt, c - 'A' + 'a', orig);
+			else
+				nt_sep(nt, orig);
+		} else if (c > 0 && is_word_cp(c))
+			nt_word_cp(nt, c, orig);
+		else
+			nt_sep(nt, orig);
+	}
+}
+
+/*
+ * ASCII folding: the lower-case letter or digit, or 0 for a separator.
+ * A constant table, shared read-only by every thread.
+ */
+static const char ascii_fold[128] = {
+	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+	['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+	['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e',
+	['F'] = 'f', ['G'] = 'g', ['H'] = 'h', ['I'] = 'i', ['J'] = 'j',
+	['K'] = 'k', ['L'] = 'l', ['M'] = 'm', ['N'] = 'n', ['O'] = 'o',
+	['P'] = 'p', ['Q'] = 'q', ['R'] = 'r', ['S'] = 's', ['T'] = 't',
+	['U'] = 'u', ['V'] = 'v', ['W'] = 'w', ['X'] = 'x', ['Y'] = 'y',
+	['Z'] = 'z',
+	['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e',
+	['f'] = 'f', ['g'] = 'g', ['h'] = 'h', ['i'] = 'i', ['j'] = 'j',
+	['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n', ['o'] = 'o',
+	['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['t'] = 't',
+	['u'] = 'u', ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y',
+	['z'] = 'z',
+};
+
+/*
+ * The ASCII run starting at s[i]: most feed text is ASCII, so this loop
+ * writes straight into nt, whose room for it the caller has reserved (one
+ * output byte per input byte). Returns the index after the run.
+ */
+static size_t
+norm_ascii(struct ntext *nt, const char *s, size_t i, size_t n)
+{
+	unsigned char c;
+	char f;
+
+	for (; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c >= 0x80)
+			break;
+		f = ascii_fold[c];
+		if (f) {
+			if (nt->insep) {
+				nt->ntok++;
+				nt->insep = 0;
+			}
+		} else if (nt->insep)
+			continue;
+		else {
+			f = ' ';
+			nt->insep = 1;
+		}
+		nt->s[nt->len] = f;
+		nt->orig[nt->len] = (uint32_t)i;
+		nt->tok[nt->len] = nt->ntok - 1;
+		nt->len++;
+	}
+	return i;
+}
+
+/*
+ * Normalises s[0..n) into nt (reset first): " word word ... ". Invalid
+ * UTF-8 bytes separate words. Only the first TOPIC_FIELD_MAX bytes count.
+ */
+static void
+normalise(struct ntext *nt, const char *s, size_t n)
+{
+	size_t i = 0;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t r;
+
+	if (n > TOPIC_FIELD_MAX)
+		n = TOPIC_FIELD_MAX;
+	nt->len = 0;
+	nt->ntok = 0;
+	nt->insep = 0;
+	nt_sep(nt, 0);
+	while (i < n) {
+		/* Invariant for norm_ascii(): room for the rest, plus one. */
+		nt_reserve(nt, n - i + 1);
+		i = norm_ascii(nt, s, i, n);
+		if (i == n)
+			break;
+		r = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+		    (utf8proc_ssize_t)(n - i), &cp);
+		if (r <= 0) {
+			nt_sep(nt, (uint32_t)i);
+			i++;
+			continue;
+		}
+		norm_cp(nt, cp, (uint32_t)i);
+		i += (size_t)r;
+	}
+	nt_sep(nt, (uint32_t)n);
+	nt->s[nt->len] = '\0';
+}
+
+/* ------------------------------------------------------------------ */
+/* Topic objects                                                       */
+/* ------------------------------------------------------------------ */
+
+static void
+topic_free(struct topic *t)
+{
+	size_t i, j;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->ngroups; i++)
+		free(t->groups[i].name);
+	for (i = 0; i < t->nterms; i++) {
+		free(t->terms[i].text);
+		free(t->terms[i].words);
+		for (j = 0; j < t->terms[i].npats; j++)
+			free(t->terms[i].pats[j]);
+		free(t->terms[i].pats);
+	}
+	for (i = 0; i < t->nnears; i++) {
+		free(t->nears[i].name);
+		free(t->nears[i].expr);
+		free(t->nears[i].aname);
+		free(t->nears[i].bname);
+	}
+	for (i = 0; i < t->nvsets; i++) {
+		for (j = 0; j < t->vsets[i].n; j++)
+			free(t->vsets[i].tok[j]);
+		free(t->vsets[i].tok);
+	}
+	free(t->groups);
+	free(t->terms);
+	free(t->nears);
+	free(t->vsets);
+	free(t->name);
+	free(t->label);
+	free(t->path);
+	free(t);
+}
+
+static void
+ac_free(struct ac *ac)
+{
+	if (!ac)
+		return;
+	free(ac->next);
+	free(ac->depth);
+	free(ac->dict);
+	free(ac->out);
+	free(ac->refs);
+	free(ac);
+}
+
+struct topic_set *
+topic_set_new(void)
+{
+	return xcalloc(1, sizeof(struct topic_set));
+}
+
+void
+topic_set_free(struct topic_set *ts)
+{
+	size_t i;
+
+	if (!ts)
+		return;
+	for (i = 0; i < ts->ntopics; i++)
+		topic_free(ts->topics[i]);
+	free(ts->topics);
+	ac_free(ts->ac);
+	free(ts);
+}
+
+size_t
+topic_set_count(const struct topic_set *ts)
+{
+	return ts ? ts->ntopics : 0;
+}
+
+const char *
+topic_set_name(const struct topic_set *ts, size_t i)
+{
+	return i < topic_set_count(ts) ? ts->topics[i]->name : NULL;
+}
+
+const char *
+topic_set_label(const struct topic_set *ts, size_t i)
+{
+	return i < topic_set_count(ts) ? ts->topics[i]->label : NULL;
+}
+
+const char *
+topic_set_version(const struct topic_set *ts, size_t i)
+{
+	return i < topic_set_count(ts) ? ts->topics[i]->version : NULL;
+}
+
+const char *
+topic_set_path(const struct topic_set *ts, size_t i)
+{
+	return i < topic_set_count(ts) ? ts->topics[i]->path : NULL;
+}
+
+double
+topic_set_threshold(const struct topic_set *ts, size_t i)
+{
+	return i < topic_set_count(ts) ? ts->topics[i]->threshold : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Parsing                                                             */
+/* ------------------------------------------------------------------ */
+
+enum section {
+	SEC_NONE = 0,
+	SEC_TOPIC,
+	SEC_GROUP,
+	SEC_NEAR,
+	SEC_VARIANTS,
+	SEC_VETO,
+	SEC_BOILER
+};
+
+/* Bits of struct topic's `seen`, for [topic] keys that may appear once. */
+#define SEEN_LABEL	0x01
+#define SEEN_SINCE	0x02
+#define SEEN_THRESHOLD	0x04
+#define SEEN_FIELD	0x08	/* << field: 0x08, 0x10, 0x20 */
+
+static const char *const field_keys[TOPIC_NFIELDS] = {
+	"title_weight", "summary_weight", "content_weight"
+};
+
+/* Field weights when the file names none: title > summary > content. */
+static const double field_default[TOPIC_NFIELDS] = { 1.0, 0.5, 0.25 };
+
+struct parser {
+	const struct topic_set *ts;	/* for duplicate topic names */
+	const char	*path;
+	unsigned	 line;
+	struct herald_err *err;
+	char		 version[HASH_HEX_LEN + 1];
+	struct topic	**topics;	/* parsed from this file so far */
+	size_t		 ntopics, ctopics;
+	struct topic	*cur;
+	enum section	 sec;
+	size_t		 idx;		/* current group or near */
+};
+
+static int perr(const struct parser *, unsigned, const char *, ...)
+    __attribute__((__format__(printf, 3, 4)));
+
+/* Sets err to "path:line: " and the message; returns HERALD_E_INVAL. */
+static int
+perr(const struct parser *p, unsigned line, const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	/* Truncation is harmless: the message is for humans. */
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return herald_err_set(p->err, HERALD_E_INVAL, "%s:%u: %s", p->path,
+	    line, msg);
+}
+
+/* The variant set holding the normalised word w[0..n), or NULL. */
+static const struct vset *
+vset_find(const struct topic *t, const char *w, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < t->nvsets; i++)
+		for (j = 0; j < t->vsets[i].n; j++)
+			if (strlen(t->vsets[i].tok[j]) == n &&
+			    memcmp(t->vsets[i].tok[j], w, n) == 0)
+				return &t->vsets[i];
+	return NULL;
+}
+
+/*
+ * Normalises s[0..n) into its words "w1 w2 ..." without outer spaces.
+ * Returns a new string (caller frees) or NULL if it holds no word.
+ */
+static char *
+norm_words(const char *s, size_t n)
+{
+	struct ntext nt;
+	char *r = NULL;
+
+	nt_init(&nt);
+	normalise(&nt, s, n);
+	if (nt.len > 2)
+		r = xstrndup(nt.s + 1, nt.len - 2);
+	nt_fini(&nt);
+	return r;
+}
+
+/* One word of a term while it is expanded through the variant sets. */
+struct tword {
+	const char	*w;		/* the word as written (normalised) */
+	size_t		 len;
+	const struct vset *vs;		/* its variant set, or NULL */
+	size_t		 pick;		/* the spelling of vs in use */
+};
+
+/* Builds the byte pattern of one spelling: " w1 w2 " minus starred ends. */
+static char *
+make_pattern(const struct tword *tw, size_t nw, int lead, int trail)
+{
+	size_t len = 2, i, at = 0, l;
+	const char *x;
+	char *p;
+
+	for (i = 0; i < nw; i++)
+		len += (tw[i].vs ? strlen(tw[i].vs->tok[tw[i].pick]) :
+		    tw[i].len) + 1;
+	p = xmalloc(len + 1);
+	if (lead)
+		p[at++] = ' ';
+	for (i = 0; i < nw; i++) {
+		x = tw[i].vs ? tw[i].vs->tok[tw[i].pick] : tw[i].w;
+		l = tw[i].vs ? strlen(x) : tw[i].len;
+		if (i > 0)
+			p[at++] = ' ';
+		memcpy(p + at, x, l);
+		at += l;
+	}
+	if (trail)
+		p[at++] = ' ';
+	p[at] = '\0';
+	return p;
+}
+
+/*
+ * Expands a term's words through its topic's variant sets into every
+ * spelling (the cartesian product, at most TOPIC_SPELLINGS_MAX).
+ */
+static int
+term_expand(const struct parser *p, const struct topic *t, struct term *tm)
+{
+	struct tword *tw;
+	const char *q;
+	size_t nw = 1, i, k, total = 1;
+	int rc = 0;
+
+	for (q = tm->words; *q; q++)
+		nw += *q == ' ';
+	tw = xcalloc(nw, sizeof(*tw));
+	for (i = 0, q = tm->words; i < nw; i++) {
+		tw[i].w = q;
+		tw[i].len = strcspn(q, " ");
+		tw[i].vs = vset_find(t, q, tw[i].len);
+		q += tw[i].len + (q[tw[i].len] == ' ');
+		if (tw[i].vs)
+			total *= tw[i].vs->n;
+		if (total > TOPIC_SPELLINGS_MAX) {
+			rc = perr(p, tm->line, "term \"%s\": more than 64 "
+			    "spellings after variants", tm->text);
+			goto out;
+		}
+	}
+	tm->pats = xcalloc(total, sizeof(*tm->pats));
+	for (k = 0; k < total; k++) {
+		tm->pats[tm->npats++] = make_pattern(tw, nw, tm->lead,
+		    tm->trail);
+		/* Next combination, odometer style. */
+		for (i = nw; i-- > 0;) {
+			if (!tw[i].vs)
+				continue;
+			if (++tw[i].pick < tw[i].vs->n)
+				break;
+			tw[i].pick = 0;
+		}
+	}
+out:
+	free(tw);
+	return rc;
+}
+
+/* Removes one pair of surrounding double quotes; no others may remain. */
+static int
+unquote(const struct parser *p, const char **s, size_t *n)
+{
+	if (*n >= 2 && (*s)[0] == '"' && (*s)[*n - 1] == '"') {
+		(*s)++;
+		*n -= 2;
+	}
+	if (memchr(*s, '"', *n))
+		return perr(p, p->line, "misplaced quote in \"%.*s\"",
+		    (int)*n, *s);
+	return 0;
+}
+
+/*
+ * Calls fn for each item of a comma-separated list, trimmed and unquoted.
+ * Commas inside double quotes do not split.
+ */
+static int
+split_list(struct parser *p, const char *v, size_t n,
+    int (*fn)(struct parser *, const char *, size_t))
+{
+	size_t i = 0, start, len;
+	const char *s;
+	int inq, rc;
+
+	for (;;) {
+		start = i;
+		inq = 0;
+		while (i < n && (inq || v[i] != ',')) {
+			if (v[i] == '"')
+				inq = !inq;
+			i++;
+		}
+		if (inq)
+			return perr(p, p->line, "unterminated quote");
+		len = i - start;
+		s = trim(v + start, &len);
+		rc = unquote(p, &s, &len);
+		if (rc)
+			return rc;
+		if (len == 0)
+			return perr(p, p->line, "empty item in list");
+		rc = fn(p, s, len);
+		if (rc || i >= n)
+			return rc;
+		i++;
+	}
+}
+
+static int
+add_term(struct parser *p, const char *s, size_t n)
+{
+	struct topic *t = p->cur;
+	const char *st = s;
+	size_t stem = n;
+	struct term *tm;
+	int lead = 1, trail = 1;
+	char *words;
+
+	if (stem > 0 && st[0] == '*') {
+		lead = 0;
+		st++;
+		stem--;
+	}
+	if (stem > 0 && st[stem - 1] == '*') {
+		trail = 0;
+		stem--;
+	}
+	if (memchr(st, '*', stem))
+		return perr(p, p->line, "term \"%.*s\": '*' only at its "
+		    "start or end", (int)n, s);
+	words = norm_words(st, stem);
+	if (!words)
+		return perr(p, p->line, "term \"%.*s\" has no letters or "
+		    "digits", (int)n, s);
+	t->terms = grow(t->terms, t->nterms, &t->cterms, sizeof(*t->terms));
+	tm = &t->terms[t->nterms++];
+	memset(tm, 0, sizeof(*tm));
+	tm->text = xstrndup(s, n);
+	tm->words = words;
+	tm->lead = lead;
+	tm->trail = trail;
+	tm->group = p->idx;
+	tm->line = p->line;
+	return 0;
+}
+
+static int
+add_variant(struct parser *p, const char *s, size_t n)
+{
+	struct topic *t = p->cur;
+	struct vset *vs = &t->vsets[t->nvsets - 1];
+	char *w;
+
+	w = norm_words(s, n);
+	if (!w || strchr(w, ' ') || memchr(s, '*', n)) {
+		free(w);
+		return perr(p, p->line, "variant \"%.*s\" is not a single "
+		    "word", (int)n, s);
+	}
+	if (vset_find(t, w, strlen(w))) {
+		int rc = perr(p, p->line, "variant \"%s\" is already in a "
+		    "variant set", w);
+
+		free(w);
+		return rc;
+	}
+	vs->tok = grow(vs->tok, vs->n, &vs->cap, sizeof(*vs->tok));
+	vs->tok[vs->n++] = w;
+	return 0;
+}
+
+static int
+key_variant(struct parser *p, const char *v, size_t n)
+{
+	struct topic *t = p->cur;
+	struct vset *vs;
+	int rc;
+
+	t->vsets = grow(t->vsets, t->nvsets, &t->cvsets, sizeof(*t->vsets));
+	vs = &t->vsets[t->nvsets++];
+	memset(vs, 0, sizeof(*vs));
+	vs->line = p->line;
+	rc = split_list(p, v, n, add_variant);
+	if (rc)
+		return rc;
+	if (vs->n < 2)
+		return perr(p, p->line, "a variant set needs two or more "
+		    "spellings");
+	return 0;
+}
+
+/* Parses a weight or threshold in [lo, hi]. */
+static int
+key_number(const struct parser *p, const char *key, const char *v,
+    size_t n, double lo, double hi, double *out)
+{
+	char *x;
+	int rc = 0;
+
+	if (parse_number(v, n, out) == 0 && *out >= lo && *out <= hi)
+		return 0;
+	x = xstrndup(v, n);
+	rc = perr(p, p->line, "%s \"%s\": not a number in range", key, x);
+	free(x);
+	return rc;
+}
+
+static int
+once(struct parser *p, unsigned bit, const char *key)
+{
+	if (p->cur->seen & bit)
+		return perr(p, p->line, "duplicate key \"%s\"", key);
+	p->cur->seen |= bit;
+	return 0;
+}
+
+static int
+key_topic(struct parser *p, const char *k, const char *v, size_t n)
+{
+	struct topic *t = p->cur;
+	size_t f;
+	int rc;
+
+	if (strcmp(k, "label") == 0) {
+		rc = once(p, SEEN_LABEL, k);
+		if (!rc)
+			rc = unquote(p, &v, &n);
+		if (!rc) {
+			free(t->label);
+			t->label = xstrndup(v, n);
+		}
+		return rc;
+	}
+	if (strcmp(k, "since") == 0) {
+		rc = once(p, SEEN_SINCE, k);
+		if (!rc && parse_day(v, n, &t->since))
+			rc = perr(p, p->line, "since \"%.*s\": not a date "
+			    "YYYY-MM-DD", (int)n, v);
+		return rc;
+	}
+	if (strcmp(k, "threshold") == 0) {
+		rc = once(p, SEEN_THRESHOLD, k);
+		if (!rc)
+			rc = key_number(p, k, v, n, 0.001, TOPIC_WEIGHT_MAX,
+			    &t->threshold);
+		t->has_threshold = !rc;
+		return rc;
+	}
+	for (f = 0; f < TOPIC_NFIELDS; f++) {
+		if (strcmp(k, field_keys[f]) != 0)
+			continue;
+		rc = once(p, SEEN_FIELD << f, k);
+		return rc ? rc : key_number(p, k, v, n, 0, 100, &t->fw[f]);
+	}
+	return perr(p, p->line, "unknown key \"%s\" in [topic]", k);
+}
+
+static int
+key_group(struct parser *p, const char *k, const char *v, size_t n)
+{
+	struct group *g = &p->cur->groups[p->idx];
+	int rc;
+
+	if (strcmp(k, "terms") == 0)
+		return split_list(p, v, n, add_term);
+	if (strcmp(k, "weight") == 0 && p->sec == SEC_GROUP) {
+		if (g->has_weight)
+			return perr(p, p->line, "duplicate key \"%s\"", k);
+		rc = key_number(p, k, v, n, -TOPIC_WEIGHT_MAX,
+		    TOPIC_WEIGHT_MAX, &g->weight);
+		g->has_weight = !rc;
+		return rc;
+	}
+	return perr(p, p->line, "unknown key \"%s\" in [%s]", k,
+	    p->sec == SEC_GROUP ? "group" : g->name);
+}
+
+/* Parses "A NEAR/n B" into r. */
+static int
+near_expr(struct parser *p, struct near *r, const char *v, size_t n)
+{
+	const char *w[4];
+	size_t wl[4], nw = 0, i = 0, j;
+	unsigned d = 0;
+
+	while (i < n && nw < 4) {
+		while (i < n && is_space((unsigned char)v[i]))
+			i++;
+		if (i == n)
+			break;
+		w[nw] = v + i;
+		while (i < n && !is_space((unsigned char)v[i]))
+			i++;
+		wl[nw] = (size_t)(v + i - w[nw]);
+		nw++;
+	}
+	if (nw != 3 || wl[1] < 6 || wl[1] > 7 || memcmp(w[1], "NEAR/", 5))
+		goto bad;
+	for (j = 5; j < wl[1]; j++) {
+		if (w[1][j] < '0' || w[1][j] > '9')
+			goto bad;
+		d = d * 10 + (unsigned)(w[1][j] - '0');
+	}
+	if (d > TOPIC_NEAR_MAX)
+		goto bad;
+	r->dist = d;
+	r->aname = xstrndup(w[0], wl[0]);
+	r->bname = xstrndup(w[2], wl[2]);
+	r->expr = xstrndup(v, n);
+	return 0;
+bad:
+	return perr(p, p->line, "match \"%.*s\": expected \"GROUP NEAR/n "
+	    "GROUP\", n from 0 to 50", (int)n, v);
+}
+
+static int
+key_near(struct parser *p, const char *k, const char *v, size_t n)
+{
+	struct near *r = &p->cur->nears[p->idx];
+	int rc;
+
+	if (strcmp(k, "match") == 0) {
+		if (r->expr)
+			return perr(p, p->line, "duplicate key \"%s\"", k);
+		return near_expr(p, r, v, n);
+	}
+	if (strcmp(k, "weight") == 0) {
+		if (r->has_weight)
+			return perr(p, p->line, "duplicate key \"%s\"", k);
+		rc = key_number(p, k, v, n, -TOPIC_WEIGHT_MAX,
+		    TOPIC_WEIGHT_MAX, &r->weight);
+		r->has_weight = !rc;
+		return rc;
+	}
+	return perr(p, p->line, "unknown key \"%s\" in [near]", k);
+}
+
+static int
+parse_kv(struct parser *p, const char *s, size_t n)
+{
+	const char *eq = memchr(s, '=', n);
+	size_t kl, vl;
+	const char *k, *v;
+	char key[64];
+
+	if (!eq)
+		return perr(p, p->line, "expected \"key = value\" or "
+		    "\"[section]\"");
+	kl = (size_t)(eq - s);
+	k = trim(s, &kl);
+	vl = n - (size_t)(eq - s) - 1;
+	v = trim(eq + 1, &vl);
+	if (kl == 0 || kl >= sizeof(key))
+		return perr(p, p->line, "bad key");
+	memcpy(key, k, kl);
+	key[kl] = '\0';
+	if (vl == 0)
+		return perr(p, p->line, "key \"%s\": empty value", key);
+	switch (p->sec) {
+	case SEC_NONE:
+		return perr(p, p->line, "key \"%s\" before any [topic]", key);
+	case SEC_TOPIC:
+		return key_topic(p, key, v, vl);
+	case SEC_GROUP:
+	case SEC_VETO:
+	case SEC_BOILER:
+		return key_group(p, key, v, vl);
+	case SEC_NEAR:
+		return key_near(p, key, v, vl);
+	case SEC_VARIANTS:
+		if (strcmp(key, "variant") == 0)
+			return key_variant(p, v, vl);
+		return perr(p, p->line, "unknown key \"%s\" in [variants]",
+		    key);
+	}
+	return HERALD_E_INVAL;
+}
+
+/* Index of the group or near rule called name in t, or -1. */
+static long
+find_name(const struct topic *t, const char *name, int nears)
+{
+	size_t i;
+
+	if (nears) {
+		for (i = 0; i < t->nnears; i++)
+			if (strcmp(t->nears[i].name, name) == 0)
+				return (long)i;
+		return -1;
+	}
+	for (i = 0; i < t->ngroups; i++)
+		if (strcmp(t->groups[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+/*
+ * Makes the group for [group NAME], [veto] or [boilerplate] current. The
+ * veto list and the boilerplate are one group each, however many sections.
+ */
+static int
+open_group(struct parser *p, const char *name, enum group_kind kind)
+{
+	struct topic *t = p->cur;
+	struct group *g;
+	long i;
+
+	i = find_name(t, name, 0);
+	if (i >= 0 && kind == GROUP_SCORE)
+		return perr(p, p->line, "duplicate group \"%s\"", name);
+	if (find_name(t, name, 1) >= 0)
+		return perr(p, p->line, "\"%s\" is already a [near] rule",
+		    name);
+	if (i < 0) {
+		t->groups = grow(t->groups, t->ngroups, &t->cgroups,
+		    sizeof(*t->groups));
+		g = &t->groups[t->ngroups];
+		memset(g, 0, sizeof(*g));
+		g->name = xstrdup(name);
+		g->kind = kind;
+		g->line = p->line;
+		i = (long)t->ngroups++;
+	}
+	p->idx = (size_t)i;
+	return 0;
+}
+
+static int
+open_near(struct parser *p, const char *name)
+{
+	struct topic *t = p->cur;
+	struct near *r;
+
+	if (find_name(t, name, 1) >= 0 || find_name(t, name, 0) >= 0)
+		return perr(p, p->line, "duplicate name \"%s\"", name);
+	t->nears = grow(t->nears, t->nnears, &t->cnears, sizeof(*t->nears));
+	r = &t->nears[t->nnears];
+	memset(r, 0, sizeof(*r));
+	r->name = xstrdup(name);
+	r->line = p->line;
+	p->idx = t->nnears++;
+	return 0;
+}
+
+/* True if a topic called name exists in the set or earlier in this file. */
+static int
+topic_exists(const struct parser *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->ts->ntopics; i++)
+		if (strcmp(p->ts->topics[i]->name, name) == 0)
+			return 1;
+	for (i = 0; i < p->ntopics; i++)
+		if (strcmp(p->topics[i]->name, name) == 0)
+			return 1;
+	return 0;
+}
+
+static int finish_topic(struct parser *);
+
+static int
+open_topic(struct parser *p, const char *name)
+{
+	struct topic *t;
+	size_t f;
+	int rc;
+
+	rc = finish_topic(p);
+	if (rc)
+		return rc;
+	if (topic_exists(p, name))
+		return perr(p, p->line, "duplicate topic \"%s\"", name);
+	t = xcalloc(1, sizeof(*t));
+	t->name = xstrdup(name);
+	t->path = xstrdup(p->path);
+	memcpy(t->version, p->version, sizeof(t->version));
+	t->line = p->line;
+	t->since = DATE_NONE;
+	for (f = 0; f < TOPIC_NFIELDS; f++)
+		t->fw[f] = field_default[f];
+	p->topics = grow(p->topics, p->ntopics, &p->ctopics,
+	    sizeof(*p->topics));
+	p->topics[p->ntopics++] = t;
+	p->cur = t;
+	return 0;
+}
+
+/* "[kind name]" or "[kind]"; s[0..n) is what is between the brackets. */
+static int
+parse_section(struct parser *p, const char *s, size_t n)
+{
+	size_t kl, nl;
+	const char *name;
+	char kind[16], nm[TOPIC_NAME_MAX + 1];
+
+	s = trim(s, &n);
+	kl = 0;
+	while (kl < n && !is_space((unsigned char)s[kl]))
+		kl++;
+	nl = n - kl;
+	name = trim(s + kl, &nl);
+	if (kl >= sizeof(kind))
+		return perr(p, p->line, "unknown section [%.*s]", (int)n, s);
+	memcpy(kind, s, kl);
+	kind[kl] = '\0';
+	if (nl > 0 && !is_name(name, nl))
+		return perr(p, p->line, "bad name \"%.*s\": use a-z, 0-9, "
+		    "'-', '_', '.'", (int)nl, name);
+	memcpy(nm, name, nl);
+	nm[nl] = '\0';
+	if (strcmp(kind, "topic") == 0) {
+		if (nl == 0)
+			return perr(p, p->line, "[topic] needs a name");
+		p->sec = SEC_TOPIC;
+		return open_topic(p, nm);
+	}
+	if (strcmp(kind, "group") != 0 &&
+	    strcmp(kind, "near") != 0 && strcmp(kind, "variants") != 0 &&
+	    strcmp(kind, "veto") != 0 && strcmp(kind, "boilerplate") != 0)
+		return perr(p, p->line, "unknown section [%s]", kind);
+	if (!p->cur)
+		return perr(p, p->line, "[%s] before any [topic]", kind);
+	if ((strcmp(kind, "group") == 0 || strcmp(kind, "near") == 0) !=
+	    (nl > 0))
+		return perr(p, p->line, nl > 0 ? "[%s] takes no name" :
+		    "[%s] needs a name", kind);
+	if (strcmp(kind, "group") == 0) {
+		if (strcmp(nm, "veto") == 0 || strcmp(nm, "boilerplate") == 0)
+			return perr(p, p->line, "group name \"%s\" is "
+			    "reserved", nm);
+		p->sec = SEC_GROUP;
+		return open_group(p, nm, GROUP_SCORE);
+	}
+	if (strcmp(kind, "near") == 0) {
+		p->sec = SEC_NEAR;
+		return open_near(p, nm);
+	}
+	if (strcmp(kind, "veto") == 0) {
+		p->sec = SEC_VETO;
+		return open_group(p, "veto", GROUP_VETO);
+	}
+	if (strcmp(kind, "boilerplate") == 0) {
+		p->sec = SEC_BOILER;
+		return open_group(p, "boilerplate", GROUP_BOILER);
+	}
+	p->sec = SEC_VARIANTS;
+	return 0;
+}
+
+/* Length of s[0..n) before a '#' that is outside double quotes. */
+static size_t
+strip_comment(const char *s, size_t n)
+{
+	size_t i;
+	int inq = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"')
+			inq = !inq;
+		else if (s[i] == '#' && !inq)
+			return i;
+	}
+	return n;
+}
+
+static int
+check_utf8(const struct parser *p, const char *s, size_t n)
+{
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t r;
+	size_t i = 0;
+
+	while (i < n) {
+		r = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+		    (utf8proc_ssize_t)(n - i), &cp);
+		if (r <= 0 || cp == 0)
+			return perr(p, p->line, "invalid UTF-8 or NUL byte");
+		i += (size_t)r;
+	}
+	return 0;
+}
+
+static int
+parse_line(struct parser *p, const char *s, size_t n)
+{
+	int rc;
+
+	if (n > TOPIC_LINE_MAX)
+		return perr(p, p->line, "line longer than 4096 bytes");
+	rc = check_utf8(p, s, n);
+	if (rc)
+		return rc;
+	n = strip_comment(s, n);
+	s = trim(s, &n);
+	if (n == 0)
+		return 0;
+	if (s[0] == '[') {
+		if (s[n - 1] != ']')
+			return perr(p, p->line, "section header without "
+			    "']'");
+		return parse_section(p, s + 1, n - 2);
+	}
+	return parse_kv(p, s, n);
+}
+
+static int
+finish_near(const struct parser *p, const struct topic *t, struct near *r)
+{
+	long a, b;
+
+	if (!r->expr || !r->has_weight)
+		return perr(p, r->line, "near \"%s\": needs both \"match\" and "
+		    "\"weight\"", r->name);
+	a = find_name(t, r->aname, 0);
+	b = find_name(t, r->bname, 0);
+	if (a < 0 || t->groups[a].kind != GROUP_SCORE)
+		return perr(p, r->line, "near \"%s\": no group \"%s\"", r->name,
+		    r->aname);
+	if (b < 0 || t->groups[b].kind != GROUP_SCORE)
+		return perr(p, r->line, "near \"%s\": no group \"%s\"", r->name,
+		    r->bname);
+	r->a = (size_t)a;
+	r->b = (size_t)b;
+	return 0;
+}
+
+/* Checks the topic being parsed and expands its terms; at its end. */
+static int
+finish_topic(struct parser *p)
+{
+	struct topic *t = p->cur;
+	size_t i, nterms;
+	int rc, positive = 0;
+
+	if (!t)
+		return 0;
+	p->cur = NULL;
+	if (!t->has_threshold)
+		return perr(p, t->line, "topic \"%s\": no threshold", t->name);
+	for (i = 0; i < t->ngroups; i++) {
+		const struct group *g = &t->groups[i];
+		size_t j;
+
+		if (g->kind == GROUP_SCORE && !g->has_weight)
+			return perr(p, g->line, "group \"%s\": no weight",
+			    g->name);
+		for (nterms = 0, j = 0; j < t->nterms; j++)
+			nterms += t->terms[j].group == i;
+		if (nterms == 0)
+			return perr(p, g->line, "[%s] has no terms",
+			    g->kind == GROUP_SCORE ? g->name :
+			    g->kind == GROUP_VETO ? "veto" : "boilerplate");
+		positive |= g->kind == GROUP_SCORE && g->weight > 0;
+	}
+	if (!positive)
+		return perr(p, t->line, "topic \"%s\": no group with a "
+		    "positive weight", t->name);
+	for (i = 0; i < t->nnears; i++) {
+		rc = finish_near(p, t, &t->nears[i]);
+		if (rc)
+			return rc;
+	}
+	if (!t->label)
+		t->label = xstrdup(t->name);
+	for (i = 0; i < t->nterms; i++) {
+		rc = term_expand(p, t, &t->terms[i]);
+		if (rc)
+			return rc;
+		free(t->terms[i].words);
+		t->terms[i].words = NULL;
+	}
+	return 0;
+}
+
+int
+topic_set_add(struct topic_set *ts, const char *path, const char *text,
+    size_t len, struct herald_err *err)
+{
+	struct parser p;
+	const char *nl;
+	size_t pos = 0, n, i;
+	int rc = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.ts = ts;
+	p.path = path ? path : "(topics)";
+	p.err = err;
+	hash_sha256_hex(text, len, p.version);
+	while (pos < len) {
+		nl = memchr(text + pos, '\n', len - pos);
+		n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+		p.line++;
+		rc = parse_line(&p, text + pos, n);
+		if (rc)
+			goto out;
+		pos += n + 1;
+	}
+	rc = finish_topic(&p);
+	if (rc)
+		goto out;
+	if (p.ntopics == 0) {
+		rc = perr(&p, p.line ? p.line : 1, "no [topic] section");
+		goto out;
+	}
+	ts->topics = xreallocarray(ts->topics, ts->ntopics + p.ntopics,
+	    sizeof(*ts->topics));
+	for (i = 0; i < p.ntopics; i++)
+		ts->topics[ts->ntopics++] = p.topics[i];
+	p.ntopics = 0;
+	/* The set changed: match nothing until compiled again. */
+	ac_free(ts->ac);
+	ts->ac = NULL;
+out:
+	for (i = 0; i < p.ntopics; i++)
+		topic_free(p.topics[i]);
+	free(p.topics);
+	return rc;
+}
+/* ------------------------------------------------------------------ */
+/* The automaton                                                       */
+/* ------------------------------------------------------------------ */
+
+/* A pattern's terminal state and what it stands for, while building. */
+struct accept {
+	uint32_t	 state;
+	struct pref	 ref;
+};
+
+static int
+accept_cmp(const void *a, const void *b)
+{
+	const struct accept *x = a, *y = b;
+
+	if (x->state != y->state)
+		return x->state < y->state ? -1 : 1;
+	if (x->ref.topic != y->ref.topic)
+		return x->ref.topic < y->ref.topic ? -1 : 1;
+	if (x->ref.term != y->ref.term)
+		return x->ref.term < y->ref.term ? -1 : 1;
+	return 0;
+}
+
+/* Gives each byte that occurs in some pattern its own class. */
+static void
+ac_classes(struct ac *ac, const struct topic_set *ts)
+{
+	size_t ti, j, k;
+	const unsigned char *q;
+	uint8_t used[256] = { 0 };
+	unsigned b;
+
+	for (ti = 0; ti < ts->ntopics; ti++)
+		for (j = 0; j < ts->topics[ti]->nterms; j++)
+			for (k = 0; k < ts->topics[ti]->terms[j].npats; k++)
+				for (q = (const unsigned char *)
+				    ts->topics[ti]->terms[j].pats[k]; *q; q++)
+					used[*q] = 1;
+	ac->nclass = 1;
+	for (b = 0; b < 256; b++)
+		ac->cls[b] = used[b] ? (uint8_t)ac->nclass++ : 0;
+}
+
+/* Adds a state to the trie being built; returns its number or 0 if full. */
+static uint32_t
+ac_new_state(struct ac *ac, size_t *cap, uint32_t depth)
+{
+	size_t ncap;
+
+	if (ac->nstates >= TOPIC_STATES_MAX ||
+	    (size_t)(ac->nstates + 1) * ac->nclass > TOPIC_STATES_MAX * 16u)
+		return 0;
+	if (ac->nstates == *cap) {
+		ncap = *cap ? *cap * 2 : 256;
+		ac->next = xreallocarray(ac->next, ncap * ac->nclass,
+		    sizeof(*ac->next));
+		ac->depth = xreallocarray(ac->depth, ncap,
+		    sizeof(*ac->depth));
+		*cap = ncap;
+	}
+	memset(ac->next + (size_t)ac->nstates * ac->nclass, 0,
+	    ac->nclass * sizeof(*ac->next));
+	ac->depth[ac->nstates] = depth;
+	return ac->nstates++;
+}
+
+/* Inserts every spelling of every term; fills *acc (caller frees). */
+static int
+ac_trie(struct ac *ac, const struct topic_set *ts, struct accept **acc,
+    size_t *nacc)
+{
+	size_t cap = 0, cacc = 0, ti, j, k, at;
+	const struct term *tm;
+	const unsigned char *q;
+	uint32_t s, u;
+
+	ac_new_state(ac, &cap, 0);
+	for (ti = 0; ti < ts->ntopics; ti++) {
+		for (j = 0; j < ts->topics[ti]->nterms; j++) {
+			tm = &ts->topics[ti]->terms[j];
+			for (k = 0; k < tm->npats; k++) {
+				s = 0;
+				for (q = (const unsigned char *)tm->pats[k];
+				    *q; q++) {
+					at = (size_t)s * ac->nclass +
+					    ac->cls[*q];
+					u = ac->next[at];
+					if (u == 0) {
+						/* This may move ac->next. */
+						u = ac_new_state(ac, &cap,
+						    ac->depth[s] + 1);
+						if (u == 0)
+							return HERALD_E_TOOBIG;
+						ac->next[at] = u;
+					}
+					s = u;
+				}
+				*acc = grow(*acc, *nacc, &cacc, sizeof(**acc));
+				(*acc)[*nacc].state = s;
+				(*acc)[*nacc].ref.topic = (uint32_t)ti;
+				(*acc)[*nacc].ref.term = (uint32_t)j;
+				(*nacc)++;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Sorts the accepting states into ac->out/ac->refs, dropping repeats. */
+static void
+ac_outputs(struct ac *ac, struct accept *acc, size_t nacc)
+{
+	size_t i, n = 0;
+
+	qsort(acc, nacc, sizeof(*acc), accept_cmp);
+	ac->out = xcalloc((size_t)ac->nstates + 1, sizeof(*ac->out));
+	ac->refs = xcalloc(nacc ? nacc : 1, sizeof(*ac->refs));
+	for (i = 0; i < nacc; i++) {
+		if (i > 0 && accept_cmp(&acc[i], &acc[i - 1]) == 0)
+			continue;
+		ac->refs[n++] = acc[i].ref;
+		ac->out[acc[i].state + 1]++;
+	}
+	for (i = 0; i < ac->nstates; i++)
+		ac->out[i + 1] += ac->out[i];
+}
+
+#define AC_HASOUT(ac, s)	((ac)->out[(s) + 1] > (ac)->out[(s)])
+
+/*
+ * Turns the trie into a DFA (missing transitions follow the failure
+ * links) and fills the dictionary links, breadth first so that a state's
+ * failure state is always complete before the state itself.
+ */
+static void
+ac_links(struct ac *ac)
+{
+	uint32_t *fail, *queue, head = 0, tail = 0, s, u, c, f;
+	const uint32_t K = ac->nclass;
+
+	fail = xcalloc(ac->nstates, sizeof(*fail));
+	queue = xcalloc(ac->nstates, sizeof(*queue));
+	ac->dict = xcalloc(ac->nstates, sizeof(*ac->dict));
+	for (c = 0; c < K; c++) {
+		u = ac->next[c];
+		if (u)
+			queue[tail++] = u;
+	}
+	while (head < tail) {
+		s = queue[head++];
+		for (c = 0; c < K; c++) {
+			u = ac->next[(size_t)s * K + c];
+			f = ac->next[(size_t)fail[s] * K + c];
+			if (!u) {
+				ac->next[(size_t)s * K + c] = f;
+				continue;
+			}
+			fail[u] = f;
+			ac->dict[u] = AC_HASOUT(ac, f) ? f : ac->dict[f];
+			queue[tail++] = u;
+		}
+	}
+	free(fail);
+	free(queue);
+}
+
+int
+topic_set_compile(struct topic_set *ts, struct herald_err *err)
+{
+	struct accept *acc = NULL;
+	size_t nacc = 0, i;
+	struct ac *ac;
+	int rc;
+
+	ac_free(ts->ac);
+	ts->ac = NULL;
+	ac = xcalloc(1, sizeof(*ac));
+	ac_classes(ac, ts);
+	rc = ac_trie(ac, ts, &acc, &nacc);
+	if (rc) {
+		rc = herald_err_set(err, rc, "topics: too many terms (more "
+		    "than %u automaton states)", TOPIC_STATES_MAX);
+		goto out;
+	}
+	ac_outputs(ac, acc, nacc);
+	ac_links(ac);
+	ts->max_groups = ts->max_terms = 0;
+	for (i = 0; i < ts->ntopics; i++) {
+		if (ts->topics[i]->ngroups > ts->max_groups)
+			ts->max_groups = ts->topics[i]->ngroups;
+		if (ts->topics[i]->nterms > ts->max_terms)
+			ts->max_terms = ts->topics[i]->nterms;
+	}
+	ts->ac = ac;
+	ac = NULL;
+out:
+	ac_free(ac);
+	free(acc);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Matching                                                            */
+/* ------------------------------------------------------------------ */
+
+/* One occurrence of a term in a field, before scoring. */
+struct rhit {
+	uint32_t	 topic;
+	uint32_t	 term;
+	uint32_t	 field;
+	uint32_t	 s, e;		/* [s, e) in the normalised field */
+	uint32_t	 t0, t1;	/* its first and last word */
+	uint32_t	 off;		/* byte offset in the original field */
+	uint32_t	 drop;		/* inside boilerplate */
+};
+
+struct rhits {
+	struct rhit	*v;
+	size_t		 n, cap;
+};
+
+static int
+rhit_cmp(const void *a, const void *b)
+{
+	const struct rhit *x = a, *y = b;
+
+	if (x->topic != y->topic)
+		return x->topic < y->topic ? -1 : 1;
+	if (x->field != y->field)
+		return x->field < y->field ? -1 : 1;
+	if (x->s != y->s)
+		return x->s < y->s ? -1 : 1;
+	if (x->e != y->e)
+		return x->e < y->e ? -1 : 1;
+	if (x->term != y->term)
+		return x->term < y->term ? -1 : 1;
+	return 0;
+}
+
+/* Records every pattern that ends at byte i of nt (state o has output). */
+static void
+emit(const struct ac *ac, const struct ntext *nt, uint32_t field,
+    uint32_t o, size_t i, struct rhits *h)
+{
+	size_t s, e;
+	uint32_t r;
+	struct rhit *x;
+
+	for (; o; o = ac->dict[o]) {
+		/* Drop the boundary spaces: the hit is the word bytes. */
+		s = i + 1 - ac->depth[o];
+		e = i + 1;
+		if (nt->s[s] == ' ')
+			s++;
+		if (nt->s[e - 1] == ' ')
+			e--;
+		for (r = ac->out[o]; r < ac->out[o + 1]; r++) {
+			h->v = grow(h->v, h->n, &h->cap, sizeof(*h->v));
+			x = &h->v[h->n++];
+			x->topic = ac->refs[r].topic;
+			x->term = ac->refs[r].term;
+			x->field = field;
+			x->s = (uint32_t)s;
+			x->e = (uint32_t)e;
+			x->t0 = nt->tok[s];
+			x->t1 = nt->tok[e - 1];
+			x->off = nt->orig[s];
+			x->drop = 0;
+		}
+	}
+}
+
+static void
+scan(const struct ac *ac, const struct ntext *nt, uint32_t field,
+    struct rhits *h)
+{
+	const unsigned char *p = (const unsigned char *)nt->s;
+	uint32_t s = 0, o;
+	size_t i;
+
+	for (i = 0; i < nt->len; i++) {
+		s = ac->next[(size_t)s * ac->nclass + ac->cls[p[i]]];
+		o = AC_HASOUT(ac, s) ? s : ac->dict[s];
+		if (o)
+			emit(ac, nt, field, o, i, h);
+	}
+}
+
+/* Per-call scratch for scoring, sized for the largest topic. */
+struct scratch {
+	int		*bestf;		/* per group: best field, or -1 */
+	size_t		*first;		/* per group: the hit that counts */
+	uint32_t	*mark;		/* per term: stamp of (topic, field) */
+	uint32_t	 stamp;
+};
+
+/* A stretch of one field covered by boilerplate. */
+struct span {
+	uint32_t	 field;
+	uint32_t	 s, e;
+};
+
+/* True if [s, e) of field f overlaps one of the sorted disjoint spans. */
+static int
+span_covers(const struct span *sp, size_t n, uint32_t f, uint32_t s,
+    uint32_t e)
+{
+	size_t lo = 0, hi = n, mid;
+
+	/* Find the last span that starts before e in field f. */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (sp[mid].field < f || (sp[mid].field == f &&
+		    sp[mid].s < e))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && sp[lo - 1].field == f && sp[lo - 1].e > s;
+}
+
+/*
+ * Marks the boilerplate hits and every hit that overlaps one of them, so
+ * that a feed's "Related: ..." footer adds nothing to the score.
+ */
+static void
+drop_boilerplate(const struct topic *t, struct rhit *h, size_t n)
+{
+	struct span *sp = NULL;
+	size_t i, nsp = 0, cap = 0;
+
+	/* Hits are sorted by (field, start): merge into disjoint spans. */
+	for (i = 0; i < n; i++) {
+		if (t->groups[t->terms[h[i].term].group].kind != GROUP_BOILER)
+			continue;
+		h[i].drop = 1;
+		if (nsp > 0 && sp[nsp - 1].field == h[i].field &&
+		    h[i].s <= sp[nsp - 1].e) {
+			if (h[i].e > sp[nsp - 1].e)
+				sp[nsp - 1].e = h[i].e;
+			continue;
+		}
+		sp = grow(sp, nsp, &cap, sizeof(*sp));
+		sp[nsp].field = h[i].field;
+		sp[nsp].s = h[i].s;
+		sp[nsp++].e = h[i].e;
+	}
+	for (i = 0; i < n && nsp > 0; i++)
+		if (!h[i].drop && span_covers(sp, nsp, h[i].field, h[i].s,
+		    h[i].e))
+			h[i].drop = 1;
+	free(sp);
+}
+
+/*
+ * Drops every scoring hit that lies inside a longer one of the same field,
+ * so that "west bank" is not also a "bank" and "Qatar Airways" not also
+ * "Qatar": the longest reading of the text wins, as a reader would take it.
+ * Hits are sorted by (field, start, end): a hit is inside another if an
+ * earlier-starting one ends at or after its end, or one with the same start
+ * ends later.
+ */
+static void
+drop_contained(const struct topic *t, struct rhit *h, size_t n)
+{
+	size_t i, j, k;
+	uint32_t prevmax = 0, runmax;
+	int field = -1;
+
+	for (i = 0; i < n; i = j) {
+		if ((int)h[i].field != field) {
+			field = (int)h[i].field;
+			prevmax = 0;
+		}
+		runmax = 0;
+		for (j = i; j < n && h[j].field == h[i].field &&
+		    h[j].s == h[i].s; j++)
+			if (!h[j].drop && t->groups[t->terms[h[j].term].group]
+			    .kind == GROUP_SCORE && h[j].e > runmax)
+				runmax = h[j].e;
+		for (k = i; k < j; k++) {
+			if (h[k].drop || t->groups[t->terms[h[k].term].group]
+			    .kind != GROUP_SCORE)
+				continue;
+			if (prevmax >= h[k].e || runmax > h[k].e)
+				h[k].drop = 1;
+		}
+		if (runmax > prevmax)
+			prevmax = runmax;
+	}
+}
+
+/*
+ * Whether some hit of group a and some hit of group b in field f are at
+ * most dist words apart; *off gets the earlier one's offset.
+ */
+static int
+near_field(const struct topic *t, const struct near *r, const struct rhit *h,
+    size_t n, uint32_t f, uint32_t *off)
+{
+	long long enda = -1, endb = -1, gap;
+	uint32_t offa = 0, offb = 0;
+	size_t i, g;
+
+	for (i = 0; i < n; i++) {
+		if (h[i].field != f || h[i].drop)
+			continue;
+		g = t->terms[h[i].term].group;
+		if (g != r->a && g != r->b)
+			continue;
+		/* Sorted by start: check against the furthest end so far. */
+		if (g == r->b && enda >= 0) {
+			gap = (long long)h[i].t0 - enda - 1;
+			if (gap <= (long long)r->dist) {
+				*off = offa;
+				return 1;
+			}
+		}
+		if (g == r->a && endb >= 0) {
+			gap = (long long)h[i].t0 - endb - 1;
+			if (gap <= (long long)r->dist) {
+				*off = offb;
+				return 1;
+			}
+		}
+		if (g == r->a && (long long)h[i].t1 > enda) {
+			enda = h[i].t1;
+			offa = h[i].off;
+		}
+		if (g == r->b && (long long)h[i].t1 > endb) {
+			endb = h[i].t1;
+			offb = h[i].off;
+		}
+	}
+	return 0;
+}
+
+static void
+tag_add_hit(struct topic_tag *tag, size_t *cap, const char *term,
+    const char *group, uint32_t field, uint32_t off, double w)
+{
+	struct topic_hit *x;
+
+	tag->hits = grow(tag->hits, tag->nhits, cap, sizeof(*tag->hits));
+	x = &tag->hits[tag->nhits++];
+	x->term = xstrdup(term);
+	x->group = xstrdup(group);
+	x->field = (enum topic_field)field;
+	x->offset = off;
+	x->weight = w;
+}
+
+static int
+hit_cmp(const void *a, const void *b)
+{
+	const struct topic_hit *x = a, *y = b;
+
+	if (x->field != y->field)
+		return x->field < y->field ? -1 : 1;
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	return strcmp(x->term, y->term);
+}
+
+/* Sums the groups: each counts once, in its best field. */
+static double
+score_groups(const struct topic *t, const struct rhit *h, size_t n,
+    struct scratch *sc)
+{
+	double score = 0;
+	size_t i, g;
+
+	for (g = 0; g < t->ngroups; g++)
+		sc->bestf[g] = -1;
+	for (i = 0; i < n; i++) {
+		g = t->terms[h[i].term].group;
+		if (h[i].drop || t->groups[g].kind != GROUP_SCORE)
+			continue;
+		if (sc->bestf[g] < 0 ||
+		    t->fw[h[i].field] > t->fw[sc->bestf[g]]) {
+			sc->bestf[g] = (int)h[i].field;
+			sc->first[g] = i;
+		}
+	}
+	for (g = 0; g < t->ngroups; g++)
+		if (sc->bestf[g] >= 0)
+			score += t->groups[g].weight * t->fw[sc->bestf[g]];
+	return score;
+}
+
+/* Adds the proximity rules; records their evidence in tag if not NULL. */
+static double
+score_nears(const struct topic *t, const struct rhit *h, size_t n,
+    struct topic_tag *tag, size_t *cap)
+{
+	double score = 0, w;
+	uint32_t f, off, bestoff = 0;
+	size_t i;
+	int best;
+
+	for (i = 0; i < t->nnears; i++) {
+		best = -1;
+		for (f = 0; f < TOPIC_NFIELDS; f++)
+			if (near_field(t, &t->nears[i], h, n, f, &off) &&
+			    (best < 0 || t->fw[f] > t->fw[best])) {
+				best = (int)f;
+				bestoff = off;
+			}
+		if (best < 0)
+			continue;
+		w = t->nears[i].weight * t->fw[best];
+		score += w;
+		if (tag)
+			tag_add_hit(tag, cap, t->nears[i].expr,
+			    t->nears[i].name, (uint32_t)best, bestoff, w);
+	}
+	return score;
+}
+
+/* The evidence: each term's first hit in each field. */
+static void
+tag_evidence(const struct topic *t, const struct rhit *h, size_t n,
+    struct scratch *sc, struct topic_tag *tag, size_t *cap)
+{
+	uint32_t field = UINT32_MAX;
+	size_t i, g;
+	double w;
+
+	for (i = 0; i < n; i++) {
+		g = t->terms[h[i].term].group;
+		if (h[i].drop || t->groups[g].kind != GROUP_SCORE)
+			continue;
+		if (h[i].field != field) {
+			field = h[i].field;
+			sc->stamp++;
+		}
+		if (sc->mark[h[i].term] == sc->stamp)
+			continue;
+		sc->mark[h[i].term] = sc->stamp;
+		w = sc->first[g] == i ? t->groups[g].weight *
+		    t->fw[h[i].field] : 0;
+		tag_add_hit(tag, cap, t->terms[h[i].term].text,
+		    t->groups[g].name, h[i].field, h[i].off, w);
+	}
+}
+
+/* Scores topic t on its hits h[0..n); appends a tag to out if it matches. */
+static void
+score_topic(const struct topic *t, struct rhit *h, size_t n,
+    long long published, struct scratch *sc, struct topic_result *out,
+    size_t *ntagcap)
+{
+	struct topic_tag *tag;
+	size_t i, cap = 0;
+	double score;
+
+	if (t->since != DATE_NONE && published != DATE_NONE &&
+	    published < t->since)
+		return;
+	drop_boilerplate(t, h, n);
+	drop_contained(t, h, n);
+	for (i = 0; i < n; i++)
+		if (!h[i].drop &&
+		    t->groups[t->terms[h[i].term].group].kind == GROUP_VETO)
+			return;
+	score = score_groups(t, h, n, sc) + score_nears(t, h, n, NULL, NULL);
+	/* Tolerate rounding: 0.5 + 0.25 + ... must reach an exact threshold. */
+	if (score < t->threshold - 1e-9)
+		return;
+	out->tags = grow(out->tags, out->ntags, ntagcap, sizeof(*out->tags));
+	tag = &out->tags[out->ntags++];
+	memset(tag, 0, sizeof(*tag));
+	tag->topic = xstrdup(t->name);
+	tag->version = xstrdup(t->version);
+	tag->score = score;
+	tag->threshold = t->threshold;
+	tag_evidence(t, h, n, sc, tag, &cap);
+	score_nears(t, h, n, tag, &cap);
+	qsort(tag->hits, tag->nhits, sizeof(*tag->hits), hit_cmp);
+}
+
+int
+topic_set_match(const struct topic_set *ts, const char *title,
+    const char *summary, const char *content, long long published,
+    struct topic_result *out)
+{
+	const char *field[TOPIC_NFIELDS] = { title, summary, content };
+	struct rhits h = { NULL, 0, 0 };
+	struct scratch sc;
+	struct ntext nt;
+	size_t i, j, ntagcap = 0;
+	uint32_t f;
+
+	memset(out, 0, sizeof(*out));
+	if (!ts || !ts->ac)
+		return 0;
+	nt_init(&nt);
+	for (f = 0; f < TOPIC_NFIELDS; f++) {
+		if (!field[f])
+			continue;
+		normalise(&nt, field[f], strlen(field[f]));
+		scan(ts->ac, &nt, f, &h);
+	}
+	nt_fini(&nt);
+	if (h.n == 0)
+		goto out;
+	qsort(h.v, h.n, sizeof(*h.v), rhit_cmp);
+	sc.bestf = xcalloc(ts->max_groups, sizeof(*sc.bestf));
+	sc.first = xcalloc(ts->max_groups, sizeof(*sc.first));
+	sc.mark = xcalloc(ts->max_terms, sizeof(*sc.mark));
+	sc.stamp = 0;
+	for (i = 0; i < h.n; i = j) {
+		for (j = i; j < h.n && h.v[j].topic == h.v[i].topic; j++)
+			;
+		score_topic(ts->topics[h.v[i].topic], h.v + i, j - i,
+		    published, &sc, out, &ntagcap);
+	}
+	free(sc.bestf);
+	free(sc.first);
+	free(sc.mark);
+out:
+	free(h.v);
+	return 0;
+}
+
+void
+topic_result_fini(struct topic_result *r)
+{
+	size_t i, j;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->ntags; i++) {
+		for (j = 0; j < r->tags[i].nhits; j++) {
+			free(r->tags[i].hits[j].term);
+			free(r->tags[i].hits[j].group);
+		}
+		free(r->tags[i].hits);
+		free(r->tags[i].topic);
+		free(r->tags[i].version);
+	}
+	free(r->tags);
+	memset(r, 0, sizeof(*r));
+}
