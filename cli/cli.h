@@ -9,6 +9,8 @@
 #ifndef HERALD_CLI_CLI_H
 #define HERALD_CLI_CLI_H
 
+#include <stddef.h>
+
 enum cli_format {
 	CLI_FMT_DEFAULT = 0,	/* table on a terminal, else tsv */
 	CLI_FMT_TABLE,

@@ -3,11 +3,13 @@
  * configuration, wires the loop, the fetcher, the scheduler and the
  * pipeline together, and tears them down in order.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -144,6 +146,11 @@ load_feeds(struct herald *h)
 
 	h->feeds = xcalloc(h->conf->nfeeds ? h->conf->nfeeds : 1,
 	    sizeof(*h->feeds));
+	/* One transaction (one fsync) for the whole list, not one per feed. */
+	if (store_begin(h->store, &err)) {
+		log_warnx("%s: %s", h->conf->database, err.msg);
+		return -1;
+	}
 	for (i = 0; i < h->conf->nfeeds; i++) {
 		const struct conf_feed *cf = &h->conf->feedv[i];
 		struct sched_feed *f = &h->feeds[i];
@@ -155,13 +162,36 @@ load_feeds(struct herald *h)
 		if (store_feed_sync(h->store, cf->url, cf->name, &f->id, &err) ||
 		    store_feed_validators(h->store, f->id, &v, &err)) {
 			log_warnx("%s: %s", h->conf->database, err.msg);
+			store_rollback(h->store);
 			return -1;
 		}
 		f->etag = v.etag;
 		f->last_modified = v.last_modified;
 		f->body_hash = v.body_hash;
 	}
+	if (store_commit(h->store, &err)) {
+		log_warnx("%s: %s", h->conf->database, err.msg);
+		return -1;
+	}
 	return 0;
+}
+
+/*
+ * Creates the database's directory when it is missing (one level, mode
+ * 0750), as `make run` and a hand-made configuration expect; under systemd
+ * StateDirectory= has made it already.
+ */
+static void
+make_db_dir(const char *db)
+{
+	char *dir = xstrdup(db), *slash = strrchr(dir, '/');
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0750) && errno != EEXIST)
+			log_warn("mkdir %s", dir);
+	}
+	free(dir);
 }
 
 static int
@@ -276,7 +306,12 @@ main(int argc, char **argv)
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	make_db_dir(h.conf->database);
 	if (store_open(h.conf->database, 0, &h.store, &err)) {
+		log_warnx("%s", err.msg);
+		goto out;
+	}
+	if (store_check(h.store, &err)) {
 		log_warnx("%s", err.msg);
 		goto out;
 	}

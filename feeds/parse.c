@@ -619,21 +619,13 @@ has_non_ascii(const char *s, size_t n)
 }
 
 /*
- * Decides the input encoding: a byte-order mark, then the charset of the
- * HTTP Content-Type (RFC 7303 §3: it overrides the XML declaration), then
- * the XML declaration (libxml2 reads it), else UTF-8. http and decl are
- * scratch buffers of the caller; ep->pass may point into http.
+ * Byte-order marks, and XML 1.0 Appendix F's "<?" / "<" patterns for
+ * UTF-16 and UTF-32 without one. iconv's "UTF-32" reads the BOM itself;
+ * libxml2 2.9.14 fails on those documents otherwise. Returns 1 on a match.
  */
-static void
-plan_encoding(struct pstate *ps, const char *data, size_t len,
-    const char *content_type, char *http, char *decl, size_t sz,
-    struct enc_plan *ep)
+static int
+plan_bom(const char *data, size_t len, struct enc_plan *ep)
 {
-	/*
-	 * Byte-order marks, and XML 1.0 Appendix F's "<?" / "<" patterns
-	 * for UTF-16 and UTF-32 without one. iconv's "UTF-32" reads the
-	 * BOM itself; libxml2 2.9.14 fails on those documents otherwise.
-	 */
 	static const struct {
 		const char	*sig;
 		size_t		 len;
@@ -651,7 +643,6 @@ plan_encoding(struct pstate *ps, const char *data, size_t len,
 		{ "<\0?\0", 4, "UTF-16LE", NULL, 2, 0 },
 		{ "\0<\0?", 4, "UTF-16BE", NULL, 2, 1 },
 	};
-	int has_decl = decl_encoding(data, len, decl, sz);
 	size_t i;
 
 	for (i = 0; i < sizeof(boms) / sizeof(boms[0]); i++) {
@@ -659,9 +650,27 @@ plan_encoding(struct pstate *ps, const char *data, size_t len,
 		    !memcmp(data, boms[i].sig, boms[i].len)) {
 			plan_set(ep, boms[i].name, boms[i].pass,
 			    boms[i].width, boms[i].be);
-			return;
+			return 1;
 		}
 	}
+	return 0;
+}
+
+/*
+ * Decides the input encoding: a byte-order mark, then the charset of the
+ * HTTP Content-Type (RFC 7303 §3: it overrides the XML declaration), then
+ * the XML declaration (libxml2 reads it), else UTF-8. http and decl are
+ * scratch buffers of the caller; ep->pass may point into http.
+ */
+static void
+plan_encoding(struct pstate *ps, const char *data, size_t len,
+    const char *content_type, char *http, char *decl, size_t sz,
+    struct enc_plan *ep)
+{
+	int has_decl = decl_encoding(data, len, decl, sz);
+
+	if (plan_bom(data, len, ep))
+		return;
 	if (ct_charset(content_type, http, sz)) {
 		/* US-ASCII is a subset; many servers say it of UTF-8. */
 		if (!a_casecmp(http, "us-ascii") || !a_casecmp(http, "ascii")) {

@@ -2015,6 +2015,23 @@ score_nears(const struct topic *t, const struct rhit *h, size_t n,
 	return score;
 }
 
+/*
+ * True if an earlier hit of the same group covers exactly the same text
+ * (two spellings of one word, "médiat*" and "mediat*"): one is evidence
+ * enough. Hits with equal spans are adjacent in the sorted array.
+ */
+static int
+same_span(const struct topic *t, const struct rhit *h, size_t i)
+{
+	size_t g = t->terms[h[i].term].group, j;
+
+	for (j = i; j-- > 0 && h[j].field == h[i].field && h[j].s == h[i].s &&
+	    h[j].e == h[i].e;)
+		if (!h[j].drop && t->terms[h[j].term].group == g)
+			return 1;
+	return 0;
+}
+
 /* The evidence: each term's first hit in each field. */
 static void
 tag_evidence(const struct topic *t, const struct rhit *h, size_t n,
@@ -2032,7 +2049,7 @@ tag_evidence(const struct topic *t, const struct rhit *h, size_t n,
 			field = h[i].field;
 			sc->stamp++;
 		}
-		if (sc->mark[h[i].term] == sc->stamp)
+		if (sc->mark[h[i].term] == sc->stamp || same_span(t, h, i))
 			continue;
 		sc->mark[h[i].term] = sc->stamp;
 		w = sc->first[g] == i ? t->groups[g].weight *

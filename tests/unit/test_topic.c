@@ -315,6 +315,23 @@ test_group_counts_once(void **state)
 }
 
 static void
+test_same_span_reported_once(void **state)
+{
+	struct topic_set *ts;
+	struct topic_result r;
+
+	(void)state;
+	ts = compile(TOPIC("[group g]\nweight = 1\nterms = médiat*, mediat*, "
+	    "mediator\n"));
+	topic_set_match(ts, "Mediators meet", NULL, NULL, DATE_NONE, &r);
+	assert_int_equal(r.ntags, 1);
+	assert_int_equal(r.tags[0].nhits, 1);
+	assert_string_equal(r.tags[0].hits[0].term, "médiat*");
+	topic_result_fini(&r);
+	topic_set_free(ts);
+}
+
+static void
 test_contained_hit_does_not_count(void **state)
 {
 	struct topic_set *ts;
@@ -688,6 +705,7 @@ main(void)
 		cmocka_unit_test(test_negative_weights),
 		cmocka_unit_test(test_veto),
 		cmocka_unit_test(test_group_counts_once),
+		cmocka_unit_test(test_same_span_reported_once),
 		cmocka_unit_test(test_contained_hit_does_not_count),
 		cmocka_unit_test(test_variants),
 		cmocka_unit_test(test_arabic_hebrew_folding),
