@@ -119,7 +119,12 @@ run: deps
 
 check: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory unit integration
+	@$(MAKE) --no-print-directory unit integration $(CHECK_EXTRA)
+
+# Extra test steps (corpus, fuzz replay, ...) add themselves to CHECK_EXTRA
+# from their own mk/*.mk fragment.
+CHECK_EXTRA ?=
+-include $(wildcard mk/*.mk)
 
 unit: $(TEST_BINS)
 	@fail=0; for t in $(TEST_BINS); do \
@@ -133,7 +138,8 @@ asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 all
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  $(MAKE) --no-print-directory BUILD=build-asan SAN=1 unit integration
+	  $(MAKE) --no-print-directory BUILD=build-asan SAN=1 unit integration \
+	  $(CHECK_EXTRA)
 
 bench: bench-deps
 	@$(MAKE) --no-print-directory $(HERALDD) $(HERALD)

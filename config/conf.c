@@ -71,9 +71,14 @@ conf_parse_duration(const char *s, int64_t *secs)
 	const char *p = s;
 	char *end;
 
-	/* "30m", "1h30m", "2d": a unit is required, so "30" is rejected. */
+	/* "30m", "1h30m", "2d": a unit is required, so "30" is rejected;
+	 * a bare "0" means none. */
 	if (!*p)
 		return HERALD_E_INVAL;
+	if (!strcmp(p, "0")) {
+		*secs = 0;
+		return 0;
+	}
 	while (*p) {
 		if (*p < '0' || *p > '9')
 			return HERALD_E_INVAL;
@@ -338,6 +343,24 @@ fetch_key(struct conf *c, const char *file, int line, const char *k,
 		if (conf_parse_bool(v, &c->allow_private))
 			errs_add(e, file, line, "allow_private \"%s\": "
 			    "not yes or no", v);
+	} else if (!strcmp(k, "proxy")) {
+		/* "env" (default): http_proxy and friends; "none"; or a URL. */
+		free(c->proxy);
+		if (!strcmp(v, "env"))
+			c->proxy = NULL;
+		else if (!strcmp(v, "none"))
+			c->proxy = xstrdup("");
+		else if (strstr(v, "://"))
+			c->proxy = xstrdup(v);
+		else {
+			c->proxy = NULL;
+			errs_add(e, file, line, "proxy \"%s\": expected env, "
+			    "none or a URL such as http://proxy:3128", v);
+		}
+	} else if (!strcmp(k, "host_spacing")) {
+		if (conf_parse_duration(v, &c->host_spacing))
+			errs_add(e, file, line, "host_spacing \"%s\": not a "
+			    "duration (0 allowed)", v);
 	} else if (!strcmp(k, "user_agent")) {
 		if (!*v)
 			errs_add(e, file, line, "user_agent: empty value");
@@ -345,6 +368,24 @@ fetch_key(struct conf *c, const char *file, int line, const char *k,
 			set_str(&c->user_agent, v);
 	} else
 		errs_add(e, file, line, "unknown key \"%s\" in [fetch]", k);
+}
+
+static void
+retention_key(struct conf *c, const char *file, int line, const char *k,
+    const char *v, struct errs *e)
+{
+	if (!strcmp(k, "max_age")) {
+		if (conf_parse_duration(v, &c->max_age))
+			errs_add(e, file, line, "max_age \"%s\": not a duration "
+			    "(0 = keep forever)", v);
+	} else if (!strcmp(k, "topic_max_age")) {
+		if (conf_parse_duration(v, &c->topic_max_age))
+			errs_add(e, file, line, "topic_max_age \"%s\": not a "
+			    "duration (0 = keep forever)", v);
+	} else if (!strcmp(k, "max_items"))
+		num_key(file, line, k, v, 0, 100000000, &c->max_items, e);
+	else
+		errs_add(e, file, line, "unknown key \"%s\" in [retention]", k);
 }
 
 static void
@@ -363,11 +404,16 @@ conf_defaults(struct conf *c, const char *path)
 	c->timeout = 30;
 	c->max_body = INT64_C(8) << 20;
 	c->allow_private = 0;
+	c->proxy = NULL;
+	c->host_spacing = 0;
+	c->max_age = 0;
+	c->max_items = 0;
+	c->topic_max_age = 0;
 	c->user_agent = xstrdup("herald/" HERALD_VERSION
 	    " (news feed aggregator; +https://github.com/herald-feeds/herald)");
 }
 
-enum section { SEC_NONE, SEC_DAEMON, SEC_FETCH, SEC_BAD };
+enum section { SEC_NONE, SEC_DAEMON, SEC_FETCH, SEC_RETENTION, SEC_BAD };
 
 static enum section
 parse_section(const char *file, int line, char *s, struct errs *e)
@@ -384,6 +430,8 @@ parse_section(const char *file, int line, char *s, struct errs *e)
 		return SEC_DAEMON;
 	if (!strcmp(s, "fetch"))
 		return SEC_FETCH;
+	if (!strcmp(s, "retention"))
+		return SEC_RETENTION;
 	errs_add(e, file, line, "unknown section [%s]", s);
 	return SEC_BAD;
 }
@@ -426,9 +474,11 @@ parse_main(struct conf *c, const char *file, char *text, struct keylines *kl,
 			daemon_key(c, file, lineno, k, v, kl, e);
 		else if (sec == SEC_FETCH)
 			fetch_key(c, file, lineno, k, v, kl, e);
+		else if (sec == SEC_RETENTION)
+			retention_key(c, file, lineno, k, v, e);
 		else if (sec == SEC_NONE)
 			errs_add(e, file, lineno, "key \"%s\" outside a "
-			    "section ([daemon] or [fetch])", k);
+			    "section ([daemon], [fetch] or [retention])", k);
 	}
 }
 
@@ -460,8 +510,8 @@ feed_attr(struct conf *c, struct conf_feed *f, const char *file, int line,
 	while (*p && *p != '=' && *p != ' ' && *p != '\t')
 		p++;
 	if (*p != '=') {
-		errs_add(e, file, line, "expected name=\"...\", interval=... "
-		    "or tags=... after the URL");
+		errs_add(e, file, line, "expected name=\"...\", interval=..., "
+		    "tags=..., max_age=... or max_items=... after the URL");
 		return -1;
 	}
 	*p++ = '\0';
@@ -495,6 +545,21 @@ feed_attr(struct conf *c, struct conf_feed *f, const char *file, int line,
 			    "duration between min_interval and max_interval",
 			    v);
 			f->interval = 0;
+			rc = -1;
+		}
+	} else if (!strcmp(k, "max_age")) {
+		if (conf_parse_duration(v, &f->max_age)) {
+			errs_add(e, file, line, "max_age \"%s\": not a "
+			    "duration", v);
+			rc = -1;
+		}
+	} else if (!strcmp(k, "max_items")) {
+		char *end2;
+
+		f->max_items = strtol(v, &end2, 10);
+		if (end2 == v || *end2 || f->max_items < 0) {
+			errs_add(e, file, line, "max_items \"%s\": not a "
+			    "number", v);
 			rc = -1;
 		}
 	} else if (!strcmp(k, "tags")) {
@@ -548,6 +613,8 @@ feed_line(struct conf *c, const char *file, int lineno, char *line,
 	int bad = 0;
 
 	memset(&f, 0, sizeof(f));
+	f.max_age = -1;
+	f.max_items = -1;
 	url = p;
 	while (*p && *p != ' ' && *p != '\t')
 		p++;
@@ -694,5 +761,6 @@ conf_free(struct conf *c)
 	free(c->topics);
 	free(c->control_socket);
 	free(c->user_agent);
+	free(c->proxy);
 	free(c);
 }

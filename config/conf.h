@@ -16,6 +16,8 @@ struct conf_feed {
 	char		*url;
 	char		*name;		/* never NULL: the URL when not given */
 	int64_t		 interval;	/* seconds; 0 = the [fetch] interval */
+	int64_t		 max_age;	/* retention, seconds; -1 = [retention] */
+	long		 max_items;	/* retention; -1 = [retention] */
 	char		**tags;
 	size_t		 ntags;
 	char		*where;		/* "FILE:LINE" for messages */
@@ -38,6 +40,12 @@ struct conf {
 	int64_t		 max_body;	/* bytes */
 	int		 allow_private;
 	char		*user_agent;
+	char		*proxy;		/* NULL: from the environment; "" none */
+	int64_t		 host_spacing;	/* seconds between requests to a host */
+	/* [retention]; 0 = no limit */
+	int64_t		 max_age;	/* seconds, items per feed */
+	long		 max_items;	/* per feed */
+	int64_t		 topic_max_age;	/* seconds, items tagged by a topic */
 	/* the feeds list */
 	struct conf_feed *feedv;
 	size_t		 nfeeds;
