@@ -33,6 +33,15 @@ int	cmd_list(int argc, char **argv, const struct cli_opts *o);
 int	cmd_feeds(int argc, char **argv, const struct cli_opts *o);
 int	cmd_parse(int argc, char **argv, const struct cli_opts *o);
 int	cmd_topics(int argc, char **argv, const struct cli_opts *o);
+int	cmd_search(int argc, char **argv, const struct cli_opts *o);
+int	cmd_show(int argc, char **argv, const struct cli_opts *o);
+int	cmd_why(int argc, char **argv, const struct cli_opts *o);
+int	cmd_export(int argc, char **argv, const struct cli_opts *o);
+int	cmd_status(int argc, char **argv, const struct cli_opts *o);
+int	cmd_refresh(int argc, char **argv, const struct cli_opts *o);
+int	cmd_reload(int argc, char **argv, const struct cli_opts *o);
+int	cmd_db(int argc, char **argv, const struct cli_opts *o);
+int	cmd_rm(int argc, char **argv, const struct cli_opts *o);
 
 /* Parses "table|json|tsv|csv"; -1 when unknown. */
 int	cli_format_parse(const char *s);

@@ -21,9 +21,18 @@ struct cmd {
 
 static const struct cmd cmds[] = {
 	{ "list", cmd_list, "list stored items, newest first" },
-	{ "feeds", cmd_feeds, "show the feeds and their state" },
-	{ "topics", cmd_topics, "check and test topic files" },
+	{ "search", cmd_search, "full-text search of stored items" },
+	{ "show", cmd_show, "one item in full: sources, tags, revisions" },
+	{ "why", cmd_why, "why an item was tagged: scores and terms" },
+	{ "feeds", cmd_feeds, "list, add, remove, import, export feeds" },
+	{ "topics", cmd_topics, "list, check, test and retag topics" },
+	{ "export", cmd_export, "a topic as an Atom or JSON feed" },
 	{ "parse", cmd_parse, "parse one feed document, print JSON" },
+	{ "status", cmd_status, "the running daemon's status" },
+	{ "refresh", cmd_refresh, "ask the daemon to poll now" },
+	{ "reload", cmd_reload, "ask the daemon to re-read its config" },
+	{ "db", cmd_db, "check, prune or vacuum the database" },
+	{ "rm", cmd_rm, "delete items (they never come back)" },
 };
 
 static void
