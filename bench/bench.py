@@ -51,7 +51,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--build", default="build")
     ap.add_argument("--shared", default="../shared")
-    ap.add_argument("-n", type=int, default=100)
+    ap.add_argument("-n", type=int, default=int(os.environ.get("BENCH_N", "100")))
     ap.add_argument("-m", type=int, default=50)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--max-per-host", type=int, default=16)

@@ -13,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
 #include "daemon/log.h"
 #include "feeds/buf.h"
+#include "feeds/date.h"
 #include "feeds/xmem.h"
 
 #define FETCH_MAX_REDIRS	5
@@ -31,6 +33,7 @@ struct fetcher {
 	uv_timer_t	 timer;
 	struct fetch_opts opts;
 	char		*user_agent;
+	char		*proxy;
 	struct transfer	*head;		/* in-flight transfers */
 	size_t		 inflight;
 	int		 closing;
@@ -50,6 +53,8 @@ struct transfer {
 	struct buf	 body;
 	int		 too_big;
 	int		 denied;
+	int		 hops;		/* responses seen (one per redirect + 1) */
+	int		 temporary;	/* a hop was a redirect other than 301/308 */
 	char		 denied_addr[INET6_ADDRSTRLEN];
 	char		 errbuf[CURL_ERROR_SIZE];
 	fetch_done_cb	*cb;
@@ -171,6 +176,32 @@ write_cb(char *p, size_t size, size_t n, void *userp)
 	return size * n;
 }
 
+/*
+ * Sees every header line of every response, redirects included: the
+ * status lines tell whether each redirect was permanent (RFC 9110 §15.4:
+ * only 301 and 308 are), which decides whether a feed has moved.
+ */
+static size_t
+header_cb(char *p, size_t size, size_t n, void *userp)
+{
+	struct transfer *t = userp;
+	size_t len = size * n;
+	long code = 0;
+	size_t i;
+
+	if (len > 9 && !memcmp(p, "HTTP/", 5)) {
+		for (i = 5; i < len && p[i] != ' '; i++)
+			;
+		for (i++; i < len && p[i] >= '0' && p[i] <= '9'; i++)
+			code = code * 10 + (p[i] - '0');
+		t->hops++;
+		if (code >= 300 && code < 400 && code != 301 && code != 308 &&
+		    code != 304)
+			t->temporary = 1;
+	}
+	return len;
+}
+
 /* 1 when the address is loopback, private, link-local or otherwise not
  * the public Internet (RELIABILITY.md §8.2 list). */
 static int
@@ -264,7 +295,10 @@ easy_setup(struct transfer *t, const struct fetch_req *req)
 	SET(CURLOPT_WRITEDATA, t);
 	SET(CURLOPT_OPENSOCKETFUNCTION, opensocket_cb);
 	SET(CURLOPT_OPENSOCKETDATA, t);
-	SET(CURLOPT_PROXY, "");
+	if (f->proxy)
+		SET(CURLOPT_PROXY, f->proxy);
+	SET(CURLOPT_HEADERFUNCTION, header_cb);
+	SET(CURLOPT_HEADERDATA, t);
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
@@ -305,6 +339,8 @@ fetch_new(uv_loop_t *loop, const struct fetch_opts *o)
 	f->opts = *o;
 	f->user_agent = xstrdup(o->user_agent);
 	f->opts.user_agent = f->user_agent;
+	f->proxy = o->proxy ? xstrdup(o->proxy) : NULL;
+	f->opts.proxy = f->proxy;
 	f->multi = curl_multi_init();
 	if (!f->multi) {
 		log_warnx("fetch: curl_multi_init failed");
@@ -332,6 +368,7 @@ fail:
 	if (f->multi)
 		curl_multi_cleanup(f->multi);
 	free(f->user_agent);
+	free(f->proxy);
 	free(f);
 	return NULL;
 }
@@ -381,6 +418,22 @@ fetch_start(struct fetcher *f, const struct fetch_req *req, fetch_done_cb *cb,
 	return 0;
 }
 
+void
+fetch_set_opts(struct fetcher *f, const struct fetch_opts *o)
+{
+	long maxc = f->opts.max_connections, maxh = f->opts.max_per_host;
+
+	free(f->user_agent);
+	free(f->proxy);
+	f->opts = *o;
+	f->opts.max_connections = maxc;
+	f->opts.max_per_host = maxh;
+	f->user_agent = xstrdup(o->user_agent);
+	f->opts.user_agent = f->user_agent;
+	f->proxy = o->proxy ? xstrdup(o->proxy) : NULL;
+	f->opts.proxy = f->proxy;
+}
+
 size_t
 fetch_inflight(const struct fetcher *f)
 {
@@ -413,6 +466,83 @@ header_value(CURL *easy, const char *name)
 	return out;
 }
 
+/*
+ * How long the server says the response stays fresh: Cache-Control
+ * max-age (RFC 9111 §5.2.2.1; s-maxage is for shared caches, not us),
+ * else Expires minus Date (or minus now). -1 when it says nothing.
+ */
+static long
+fresh_for(CURL *easy)
+{
+	char *cc, *p, *exp, *end;
+	int64_t e, d;
+	long v = -1;
+
+	cc = header_value(easy, "Cache-Control");
+	if (cc) {
+		for (p = cc; (p = strstr(p, "max-age")); p += 7) {
+			if (p > cc && p[-1] != ' ' && p[-1] != ',')
+				continue;
+			if (p[7] != '=')
+				continue;
+			v = strtol(p + 8, &end, 10);
+			if (end == p + 8 || v < 0)
+				v = -1;
+			break;
+		}
+		if (strstr(cc, "no-cache") || strstr(cc, "no-store"))
+			v = v < 0 ? 0 : v;
+		free(cc);
+		if (v >= 0)
+			return v;
+	}
+	exp = header_value(easy, "Expires");
+	if (exp) {
+		if (date_parse(exp, strlen(exp), &e, NULL) == 0) {
+			char *dh = header_value(easy, "Date");
+
+			if (!dh || date_parse(dh, strlen(dh), &d, NULL))
+				d = (int64_t)time(NULL);
+			v = e > d ? (long)(e - d) : 0;
+			free(dh);
+		}
+		free(exp);
+	}
+	return v;
+}
+
+/* A stable word for what went wrong, for state and statistics. */
+static const char *
+error_class(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return "dns";
+	case CURLE_COULDNT_CONNECT:
+		return "connect";
+	case CURLE_OPERATION_TIMEDOUT:
+		return "timeout";
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+		return "tls";
+	case CURLE_TOO_MANY_REDIRECTS:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return "redirect";
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_BAD_CONTENT_ENCODING:
+	case CURLE_RECV_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_GOT_NOTHING:
+		return "protocol";
+	default:
+		return "io";
+	}
+}
+
 static void
 unlink_transfer(struct fetcher *f, struct transfer *t)
 {
@@ -442,6 +572,9 @@ finish(struct fetcher *f, struct transfer *t, CURLcode cc, int aborted)
 	curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME, &r.seconds);
 	if (curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK)
 		r.retry_after = (long)ra;
+	curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_COUNT, &r.redirects);
+	r.permanent = r.redirects > 0 && !t->temporary;
+	r.max_age = -1;
 	r.content_type = ctype;
 	r.final_url = url;
 	err[0] = '\0';
@@ -450,20 +583,30 @@ finish(struct fetcher *f, struct transfer *t, CURLcode cc, int aborted)
 		snprintf(err, sizeof(err), "aborted at shutdown");
 	} else if (t->too_big) {
 		r.outcome = FETCH_FAILED;
+		r.error_class = "too-big";
 		snprintf(err, sizeof(err), "body exceeds %lld bytes",
 		    (long long)f->opts.max_body);
 	} else if (t->denied) {
 		r.outcome = FETCH_FAILED;
+		r.error_class = "private";
 		snprintf(err, sizeof(err), "refused to connect to private "
 		    "address %s (allow_private = no)", t->denied_addr);
 	} else if (cc != CURLE_OK) {
 		r.outcome = FETCH_FAILED;
+		r.error_class = error_class(cc);
 		snprintf(err, sizeof(err), "%s", t->errbuf[0] ? t->errbuf :
 		    curl_easy_strerror(cc));
 	} else {
 		r.outcome = FETCH_OK;
-		if (r.status >= 400)
-			snprintf(err, sizeof(err), "HTTP %ld", r.status);
+		if (r.status >= 400) {
+			r.error_class = "http";
+			snprintf(err, sizeof(err), "HTTP %ld%s", r.status,
+			    r.status == 410 ? " Gone" : r.status == 429 ?
+			    " Too Many Requests" : r.status == 503 ?
+			    " Service Unavailable" : r.status == 404 ?
+			    " Not Found" : "");
+		}
+		r.max_age = fresh_for(t->easy);
 		etag = header_value(t->easy, "ETag");
 		lastmod = header_value(t->easy, "Last-Modified");
 	}
@@ -507,6 +650,7 @@ timer_close_cb(uv_handle_t *h)
 	struct fetcher *f = h->data;
 
 	free(f->user_agent);
+	free(f->proxy);
 	free(f);
 }
 

@@ -22,6 +22,7 @@ struct fetch_opts {
 	int64_t		 max_body;	/* bytes, after decompression */
 	int		 allow_private;	/* allow loopback/private targets */
 	const char	*user_agent;	/* copied */
+	const char	*proxy;		/* copied; NULL: environment, "": none */
 };
 
 /* A request; every string is borrowed for the duration of fetch_start(). */
@@ -47,6 +48,11 @@ struct fetch_result {
 	const char	*last_modified;	/* sanitised, may be NULL */
 	const char	*final_url;
 	long		 retry_after;	/* seconds, 0 if none */
+	long		 max_age;	/* Cache-Control max-age or Expires, -1 */
+	long		 redirects;	/* redirects followed */
+	int		 permanent;	/* every redirect was a 301 or 308 */
+	const char	*error_class;	/* "dns", "connect", "timeout", "tls",
+					 * "http", "too-big", "private", "io" */
 	double		 seconds;	/* total transfer time */
 };
 
@@ -66,6 +72,12 @@ struct fetcher	*fetch_new(uv_loop_t *loop, const struct fetch_opts *o);
 int		 fetch_start(struct fetcher *f, const struct fetch_req *req,
 		    fetch_done_cb *cb, void *arg);
 size_t		 fetch_inflight(const struct fetcher *f);
+/*
+ * New options for transfers started from now on (timeout, body cap,
+ * private addresses, user agent, proxy); the connection limits of the
+ * multi handle stay as they were created.
+ */
+void		 fetch_set_opts(struct fetcher *f, const struct fetch_opts *o);
 /*
  * Aborts every transfer (their callbacks run with FETCH_ABORTED before
  * this returns), releases curl, and closes the handles; the memory is

@@ -1,7 +1,8 @@
 /*
  * main.c: heraldd. Owns the process-wide state (struct herald), reads the
- * configuration, wires the loop, the fetcher, the scheduler and the
- * pipeline together, and tears them down in order.
+ * configuration, wires the loop, the fetcher, the scheduler, the pipeline
+ * and the control socket together, reloads on SIGHUP, and tears it all
+ * down in order.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -10,35 +11,58 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <uv.h>
 
 #include "config/conf.h"
 #include "config/topics.h"
+#include "daemon/ctl.h"
 #include "daemon/fetch.h"
 #include "daemon/log.h"
+#include "daemon/notify.h"
 #include "daemon/pipeline.h"
 #include "daemon/sched.h"
+#include "feeds/date.h"
 #include "feeds/err.h"
 #include "feeds/parse.h"
 #include "feeds/topic.h"
 #include "feeds/xmem.h"
 #include "store/store.h"
 
+#define LAG_PERIOD_MS		100
+#define STATUS_PERIOD_MS	10000
+#define STOP_DEADLINE_MS	10000
+
+struct lag {
+	uint64_t	 last_ms;
+	uint64_t	 max_ms;
+	double		 avg_ms;	/* exponentially weighted */
+	uint64_t	 expected;
+};
+
 struct herald {
 	uv_loop_t	 loop;
+	const char	*conf_path;
 	struct conf	*conf;
 	struct topic_set *topics;
+	struct topic_set **retired;	/* replaced by reloads, freed at exit */
+	size_t		 nretired;
 	struct store	*store;
 	struct fetcher	*fetch;
 	struct sched	*sched;
 	struct pipeline	*pipe;
-	struct sched_feed *feeds;
+	struct ctl	*ctl;
+	struct sched_feed **feeds;	/* every feed scheduled */
 	size_t		 nfeeds;
-	uv_signal_t	 sig_int, sig_term;
-	int		 sig_ok;	/* the signal handles exist */
+	uv_signal_t	 sig_int, sig_term, sig_hup;
+	uv_timer_t	 lag_timer, status_timer, watchdog, deadline;
+	int		 handles_ok;	/* the handles above exist */
+	struct lag	 lag;
+	int64_t		 started;
 	int		 once;
 	int		 stopping;
 	int		 exit_code;
@@ -57,18 +81,369 @@ usage(FILE *fp)
 	    "  --version  print the version and exit\n");
 }
 
+/* ---- feeds ---- */
+
+static struct sched_feed *
+feed_new(const struct conf_feed *cf)
+{
+	struct sched_feed *f = xcalloc(1, sizeof(*f));
+
+	f->url = xstrdup(cf->url);
+	f->conf_url = xstrdup(cf->url);
+	f->name = xstrdup(cf->name);
+	f->interval = cf->interval;
+	return f;
+}
+
+static void
+feeds_push(struct herald *h, struct sched_feed *f)
+{
+	h->feeds = xreallocarray(h->feeds, h->nfeeds + 1, sizeof(*h->feeds));
+	h->feeds[h->nfeeds++] = f;
+}
+
+/* Registers the configured feeds and loads their validators, in one
+ * transaction (one fsync) for the whole list. */
+static int
+load_feeds(struct herald *h)
+{
+	struct store_validators v;
+	struct herald_err err;
+	struct sched_feed *f;
+	size_t i;
+
+	if (store_begin(h->store, &err))
+		goto fail;
+	for (i = 0; i < h->conf->nfeeds; i++) {
+		f = feed_new(&h->conf->feedv[i]);
+		feeds_push(h, f);
+		if (store_feed_sync(h->store, f->conf_url, f->name, &f->id,
+		    &err) || store_feed_validators(h->store, f->id, &v, &err)) {
+			store_rollback(h->store);
+			goto fail;
+		}
+		f->etag = v.etag;
+		f->last_modified = v.last_modified;
+		f->body_hash = v.body_hash;
+	}
+	if (store_commit(h->store, &err))
+		goto fail;
+	return 0;
+fail:
+	log_warnx("%s: %s", h->conf->database, err.msg);
+	return -1;
+}
+
+/* ---- options from the configuration ---- */
+
+static void
+fetch_opts_from(const struct conf *c, struct fetch_opts *fo)
+{
+	fo->max_connections = c->max_connections;
+	fo->max_per_host = c->max_per_host;
+	fo->timeout = c->timeout;
+	fo->max_body = c->max_body;
+	fo->allow_private = c->allow_private;
+	fo->user_agent = c->user_agent;
+	fo->proxy = c->proxy;
+}
+
+static void
+sched_opts_from(const struct herald *h, const struct conf *c,
+    struct sched_opts *so)
+{
+	so->max_active = c->max_connections;
+	so->min_interval = c->min_interval;
+	so->max_interval = c->max_interval;
+	so->interval = c->interval;
+	so->host_spacing = c->host_spacing;
+	so->once = h->once;
+}
+
+/* ---- status ---- */
+
+static void
+status_line(struct herald *h, char *buf, size_t n)
+{
+	struct sched_stats st;
+	char when[32];
+
+	sched_stats(h->sched, &st);
+	snprintf(buf, n, "%ld feeds (%ld ok, %ld failing, %ld backing off, "
+	    "%ld disabled), %ld polls, last %s", st.total, st.ok, st.failing,
+	    st.backing_off, st.disabled, pipeline_polls(h->pipe),
+	    date_format_rfc3339(pipeline_last_poll(h->pipe) ?
+	    pipeline_last_poll(h->pipe) : DATE_NONE, when) ?
+	    when : "never");
+}
+
+static json_t *
+status_json(struct herald *h)
+{
+	struct sched_stats st;
+	struct herald_err err;
+	int64_t items = -1;
+	char when[32];
+	json_t *r;
+
+	sched_stats(h->sched, &st);
+	/* A COUNT on the loop thread would block it: the writer's figure
+	 * is read through a short read-only statement instead. */
+	if (store_count_items(h->store, &items, &err))
+		items = -1;
+	r = json_pack("{s:s, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I}, "
+	    "s:I, s:I, s:I, s:I}",
+	    "version", HERALD_VERSION,
+	    "pid", (json_int_t)getpid(),
+	    "uptime", (json_int_t)(time(NULL) - h->started),
+	    "feeds",
+	    "total", (json_int_t)st.total, "ok", (json_int_t)st.ok,
+	    "failing", (json_int_t)st.failing,
+	    "backing_off", (json_int_t)st.backing_off,
+	    "disabled", (json_int_t)st.disabled, "new", (json_int_t)st.fresh,
+	    "inflight", (json_int_t)(h->fetch ? fetch_inflight(h->fetch) : 0),
+	    "queue", (json_int_t)st.queued,
+	    "items", (json_int_t)items,
+	    "polls", (json_int_t)pipeline_polls(h->pipe));
+	json_object_set_new(r, "last_cycle", pipeline_last_poll(h->pipe) ?
+	    json_string(date_format_rfc3339(pipeline_last_poll(h->pipe),
+	    when)) : json_null());
+	json_object_set_new(r, "loop_lag_ms", json_pack("{s:I, s:I, s:f}",
+	    "last", (json_int_t)h->lag.last_ms,
+	    "max", (json_int_t)h->lag.max_ms, "avg", h->lag.avg_ms));
+	return r;
+}
+
+/*
+ * The loop's lag: a 100 ms timer that fires late by however long a
+ * callback held the loop. A stuck loop also stops the watchdog pings, so
+ * systemd restarts it.
+ */
+static void
+lag_cb(uv_timer_t *t)
+{
+	struct herald *h = t->data;
+	uint64_t now = uv_now(&h->loop), lag;
+
+	lag = now > h->lag.expected ? now - h->lag.expected : 0;
+	h->lag.last_ms = lag;
+	if (lag > h->lag.max_ms)
+		h->lag.max_ms = lag;
+	h->lag.avg_ms = h->lag.avg_ms * 0.9 + (double)lag * 0.1;
+	h->lag.expected = now + LAG_PERIOD_MS;
+}
+
+static void
+status_cb(uv_timer_t *t)
+{
+	struct herald *h = t->data;
+	char line[256];
+
+	status_line(h, line, sizeof(line));
+	notify_status("%s", line);
+}
+
+static void
+watchdog_cb(uv_timer_t *t)
+{
+	(void)t;
+	notify_watchdog();
+}
+
+/* ---- reload ---- */
+
+static struct sched_feed *
+feed_by_conf_url(struct herald *h, const char *url)
+{
+	size_t i;
+
+	for (i = 0; i < h->nfeeds; i++)
+		if (!strcmp(h->feeds[i]->conf_url, url))
+			return h->feeds[i];
+	return NULL;
+}
+
+/* Applies the feeds of c: new ones scheduled, gone ones removed. */
+static void
+apply_feeds(struct herald *h, const struct conf *c)
+{
+	struct sched_feed *f, **keep;
+	size_t i, nkeep = 0, added = 0, removed = 0;
+	int *seen;
+
+	seen = xcalloc(h->nfeeds ? h->nfeeds : 1, sizeof(*seen));
+	keep = xcalloc(c->nfeeds + h->nfeeds + 1, sizeof(*keep));
+	for (i = 0; i < c->nfeeds; i++) {
+		const struct conf_feed *cf = &c->feedv[i];
+		size_t k;
+
+		f = feed_by_conf_url(h, cf->url);
+		if (f) {
+			for (k = 0; k < h->nfeeds; k++)
+				if (h->feeds[k] == f)
+					seen[k] = 1;
+			f->interval = cf->interval;
+			if (strcmp(f->name, cf->name)) {
+				free(f->name);
+				f->name = xstrdup(cf->name);
+				f->needs_sync = 1;
+			}
+			keep[nkeep++] = f;
+			continue;
+		}
+		/* id 0: the pipeline registers it in the store first. */
+		f = feed_new(cf);
+		if (sched_add(h->sched, f, 0)) {
+			sched_feed_fini(f);
+			free(f);
+			continue;
+		}
+		keep[nkeep++] = f;
+		added++;
+	}
+	for (i = 0; i < h->nfeeds; i++) {
+		if (!seen[i]) {
+			sched_remove(h->sched, h->feeds[i]);
+			removed++;
+		}
+	}
+	free(seen);
+	free(h->feeds);
+	h->feeds = keep;
+	h->nfeeds = nkeep;
+	log_info("reload: %zu feeds (%zu added, %zu removed)", h->nfeeds,
+	    added, removed);
+}
+
+/*
+ * Re-reads the configuration, the feeds list and the topics; swaps them
+ * in only when all are valid. On error returns -1 with the FILE:LINE
+ * messages in errs and changes nothing.
+ */
+static int
+reload(struct herald *h, char *errs, size_t n)
+{
+	struct herald_err err;
+	struct topic_set *ts;
+	struct fetch_opts fo;
+	struct sched_opts so;
+	struct conf *c;
+
+	notify_reloading();
+	c = conf_load(h->conf_path, errs, n);
+	if (!c)
+		goto fail;
+	ts = topics_load(c->topics, &err);
+	if (!ts) {
+		snprintf(errs, n, "%s", err.msg);
+		conf_free(c);
+		goto fail;
+	}
+	if (strcmp(c->database, h->conf->database))
+		log_warnx("reload: database changes apply at restart");
+	h->retired = xreallocarray(h->retired, h->nretired + 1,
+	    sizeof(*h->retired));
+	h->retired[h->nretired++] = h->topics;
+	h->topics = ts;
+	pipeline_set_topics(h->pipe, ts);
+	fetch_opts_from(c, &fo);
+	fetch_set_opts(h->fetch, &fo);
+	sched_opts_from(h, c, &so);
+	sched_set_opts(h->sched, &so);
+	apply_feeds(h, c);
+	conf_free(h->conf);
+	h->conf = c;
+	notify_ready();
+	return 0;
+fail:
+	log_warnx("reload refused, the running configuration stays:");
+	{
+		char *line, *save = NULL, *copy = xstrdup(errs);
+
+		for (line = strtok_r(copy, "\n", &save); line;
+		    line = strtok_r(NULL, "\n", &save))
+			log_warnx("%s", line);
+		free(copy);
+	}
+	notify_ready();
+	return -1;
+}
+
+/* ---- control socket ---- */
+
+static json_t *
+ctl_cb(const char *cmd, json_t *req, void *arg)
+{
+	struct herald *h = arg;
+	char errs[4096];
+
+	if (!strcmp(cmd, "status"))
+		return status_json(h);
+	if (!strcmp(cmd, "refresh")) {
+		json_t *feed = json_object_get(req, "feed");
+		struct sched_feed *f = NULL;
+		size_t i;
+
+		if (h->stopping)
+			return json_pack("{s:b, s:s}", "ok", 0, "error",
+			    "heraldd is stopping");
+		if (json_is_string(feed)) {
+			const char *want = json_string_value(feed);
+
+			for (i = 0; i < h->nfeeds && !f; i++)
+				if (!strcmp(h->feeds[i]->conf_url, want) ||
+				    !strcmp(h->feeds[i]->url, want) ||
+				    !strcmp(h->feeds[i]->name, want))
+					f = h->feeds[i];
+			if (!f)
+				return json_pack("{s:b, s:s}", "ok", 0,
+				    "error", "no such feed");
+		}
+		return json_pack("{s:I}", "feeds",
+		    (json_int_t)sched_poll_now(h->sched, f));
+	}
+	if (!strcmp(cmd, "reload")) {
+		errs[0] = '\0';
+		if (reload(h, errs, sizeof(errs)))
+			return json_pack("{s:b, s:s}", "ok", 0, "error", errs);
+		return json_pack("{s:I}", "feeds", (json_int_t)h->nfeeds);
+	}
+	return NULL;
+}
+
+/* ---- start and stop ---- */
+
 static void
 final_close(void *arg)
 {
 	struct herald *h = arg;
 
 	/* Every poll has ended: nothing uses the timers or the store. */
+	fetch_close(h->fetch);
+	h->fetch = NULL;
 	sched_close(h->sched);
 	h->sched = NULL;
-	if (h->sig_ok) {
+	h->nfeeds = 0;
+	if (h->handles_ok) {
 		uv_close((uv_handle_t *)&h->sig_int, NULL);
 		uv_close((uv_handle_t *)&h->sig_term, NULL);
+		uv_close((uv_handle_t *)&h->sig_hup, NULL);
+		uv_close((uv_handle_t *)&h->lag_timer, NULL);
+		uv_close((uv_handle_t *)&h->status_timer, NULL);
+		uv_close((uv_handle_t *)&h->watchdog, NULL);
+		uv_close((uv_handle_t *)&h->deadline, NULL);
 	}
+}
+
+static void
+deadline_cb(uv_timer_t *t)
+{
+	struct herald *h = t->data;
+
+	log_warnx("stop: transfers still running after %d s: aborted",
+	    STOP_DEADLINE_MS / 1000);
+	fetch_close(h->fetch);
+	h->fetch = NULL;
 }
 
 static void
@@ -77,11 +452,17 @@ stop(struct herald *h, const char *why)
 	if (h->stopping)
 		return;
 	h->stopping = 1;
+	notify_stopping();
 	log_info("stopping: %s", why);
 	sched_stop(h->sched);
-	/* Aborted transfers call back into the pipeline before this returns. */
-	fetch_close(h->fetch);
-	h->fetch = NULL;
+	ctl_close(h->ctl);
+	h->ctl = NULL;
+	/*
+	 * Transfers in flight may finish (and commit) within the deadline;
+	 * then the pipeline drains and final_close() ends the loop.
+	 */
+	if (h->fetch && fetch_inflight(h->fetch) && h->handles_ok)
+		uv_timer_start(&h->deadline, deadline_cb, STOP_DEADLINE_MS, 0);
 	pipeline_drain(h->pipe, final_close, h);
 }
 
@@ -89,7 +470,13 @@ static void
 signal_cb(uv_signal_t *s, int signum)
 {
 	struct herald *h = s->data;
+	char errs[4096];
 
+	if (signum == SIGHUP) {
+		if (!h->stopping)
+			reload(h, errs, sizeof(errs));
+		return;
+	}
 	stop(h, signum == SIGINT ? "SIGINT" : "SIGTERM");
 }
 
@@ -102,11 +489,11 @@ run_cb(struct sched_feed *f, void *arg)
 }
 
 static void
-done_cb(struct sched_feed *f, int ok, long retry_after, void *arg)
+done_cb(struct sched_feed *f, const struct sched_outcome *o, void *arg)
 {
 	struct herald *h = arg;
 
-	sched_done(h->sched, f, ok, retry_after);
+	sched_done(h->sched, f, o);
 }
 
 static void
@@ -118,61 +505,70 @@ idle_cb(void *arg)
 }
 
 static int
-load_config(struct herald *h, const char *path)
+init_handles(struct herald *h)
 {
-	char errs[8192];
-	struct herald_err err;
+	uv_loop_t *l = &h->loop;
 
-	h->conf = conf_load(path, errs, sizeof(errs));
-	if (!h->conf) {
-		fprintf(stderr, "%s\n", errs);
+	if (uv_signal_init(l, &h->sig_int) || uv_signal_init(l, &h->sig_term) ||
+	    uv_signal_init(l, &h->sig_hup) || uv_timer_init(l, &h->lag_timer) ||
+	    uv_timer_init(l, &h->status_timer) ||
+	    uv_timer_init(l, &h->watchdog) || uv_timer_init(l, &h->deadline))
 		return -1;
-	}
-	h->topics = topics_load(h->conf->topics, &err);
-	if (!h->topics) {
-		fprintf(stderr, "%s\n", err.msg);
-		return -1;
-	}
+	h->handles_ok = 1;
+	h->sig_int.data = h->sig_term.data = h->sig_hup.data = h;
+	h->lag_timer.data = h->status_timer.data = h;
+	h->watchdog.data = h->deadline.data = h;
 	return 0;
 }
 
-/* Registers the configured feeds and loads their validators. */
 static int
-load_feeds(struct herald *h)
+start(struct herald *h)
 {
-	struct store_validators v;
-	struct herald_err err;
+	struct fetch_opts fo;
+	struct sched_opts so;
+	uint64_t wd;
 	size_t i;
+	int rc;
 
-	h->feeds = xcalloc(h->conf->nfeeds ? h->conf->nfeeds : 1,
-	    sizeof(*h->feeds));
-	/* One transaction (one fsync) for the whole list, not one per feed. */
-	if (store_begin(h->store, &err)) {
-		log_warnx("%s: %s", h->conf->database, err.msg);
+	fetch_opts_from(h->conf, &fo);
+	h->fetch = fetch_new(&h->loop, &fo);
+	if (!h->fetch)
 		return -1;
-	}
-	for (i = 0; i < h->conf->nfeeds; i++) {
-		const struct conf_feed *cf = &h->conf->feedv[i];
-		struct sched_feed *f = &h->feeds[i];
-
-		f->url = xstrdup(cf->url);
-		f->name = xstrdup(cf->name);
-		f->interval = cf->interval ? cf->interval : h->conf->interval;
-		h->nfeeds++;
-		if (store_feed_sync(h->store, cf->url, cf->name, &f->id, &err) ||
-		    store_feed_validators(h->store, f->id, &v, &err)) {
-			log_warnx("%s: %s", h->conf->database, err.msg);
-			store_rollback(h->store);
+	sched_opts_from(h, h->conf, &so);
+	h->sched = sched_new(&h->loop, &so, run_cb, idle_cb, h);
+	h->pipe = pipeline_new(&h->loop, h->fetch, h->store, h->topics,
+	    done_cb, h);
+	if (init_handles(h))
+		return -1;
+	if (uv_signal_start(&h->sig_int, signal_cb, SIGINT) ||
+	    uv_signal_start(&h->sig_term, signal_cb, SIGTERM) ||
+	    uv_signal_start(&h->sig_hup, signal_cb, SIGHUP))
+		return -1;
+	h->lag.expected = uv_now(&h->loop) + LAG_PERIOD_MS;
+	uv_timer_start(&h->lag_timer, lag_cb, LAG_PERIOD_MS, LAG_PERIOD_MS);
+	uv_timer_start(&h->status_timer, status_cb, STATUS_PERIOD_MS,
+	    STATUS_PERIOD_MS);
+	wd = notify_watchdog_usec();
+	if (wd)
+		uv_timer_start(&h->watchdog, watchdog_cb, wd / 2000,
+		    wd / 2000);
+	/* The timers only measure and report: they must not keep --once
+	 * alive, nor delay the exit once everything else has closed. */
+	uv_unref((uv_handle_t *)&h->lag_timer);
+	uv_unref((uv_handle_t *)&h->status_timer);
+	uv_unref((uv_handle_t *)&h->watchdog);
+	if (!h->once && h->conf->control_socket)
+		h->ctl = ctl_open(&h->loop, h->conf->control_socket, ctl_cb, h);
+	for (i = 0; i < h->nfeeds; i++) {
+		rc = sched_add(h->sched, h->feeds[i], 0);
+		if (rc) {
+			log_warnx("sched_add: %s", uv_strerror(rc));
 			return -1;
 		}
-		f->etag = v.etag;
-		f->last_modified = v.last_modified;
-		f->body_hash = v.body_hash;
 	}
-	if (store_commit(h->store, &err)) {
-		log_warnx("%s: %s", h->conf->database, err.msg);
-		return -1;
-	}
+	notify_ready();
+	if (h->nfeeds == 0 && h->once)
+		stop(h, "no feeds");
 	return 0;
 }
 
@@ -195,62 +591,22 @@ make_db_dir(const char *db)
 }
 
 static int
-start(struct herald *h)
+load_config(struct herald *h)
 {
-	struct fetch_opts fo;
-	struct sched_opts so;
-	size_t i;
-	int rc;
+	char errs[8192];
+	struct herald_err err;
 
-	fo.max_connections = h->conf->max_connections;
-	fo.max_per_host = h->conf->max_per_host;
-	fo.timeout = h->conf->timeout;
-	fo.max_body = h->conf->max_body;
-	fo.allow_private = h->conf->allow_private;
-	fo.user_agent = h->conf->user_agent;
-	h->fetch = fetch_new(&h->loop, &fo);
-	if (!h->fetch)
+	h->conf = conf_load(h->conf_path, errs, sizeof(errs));
+	if (!h->conf) {
+		fprintf(stderr, "%s\n", errs);
 		return -1;
-	so.max_active = h->conf->max_connections;
-	so.min_interval = h->conf->min_interval;
-	so.max_interval = h->conf->max_interval;
-	so.once = h->once;
-	h->sched = sched_new(&h->loop, &so, run_cb, idle_cb, h);
-	h->pipe = pipeline_new(&h->loop, h->fetch, h->store, h->topics,
-	    done_cb, h);
-	if (uv_signal_init(&h->loop, &h->sig_int) ||
-	    uv_signal_init(&h->loop, &h->sig_term))
-		return -1;
-	h->sig_ok = 1;
-	h->sig_int.data = h->sig_term.data = h;
-	if (uv_signal_start(&h->sig_int, signal_cb, SIGINT) ||
-	    uv_signal_start(&h->sig_term, signal_cb, SIGTERM))
-		return -1;
-	for (i = 0; i < h->nfeeds; i++) {
-		rc = sched_add(h->sched, &h->feeds[i], 0);
-		if (rc) {
-			log_warnx("sched_add: %s", uv_strerror(rc));
-			return -1;
-		}
 	}
-	if (h->nfeeds == 0 && h->once)
-		stop(h, "no feeds");
+	h->topics = topics_load(h->conf->topics, &err);
+	if (!h->topics) {
+		fprintf(stderr, "%s\n", err.msg);
+		return -1;
+	}
 	return 0;
-}
-
-static void
-feeds_free(struct herald *h)
-{
-	size_t i;
-
-	for (i = 0; i < h->nfeeds; i++) {
-		free(h->feeds[i].url);
-		free(h->feeds[i].name);
-		free(h->feeds[i].etag);
-		free(h->feeds[i].last_modified);
-		free(h->feeds[i].body_hash);
-	}
-	free(h->feeds);
 }
 
 static void
@@ -259,6 +615,38 @@ walk_close_cb(uv_handle_t *hd, void *arg)
 	(void)arg;
 	if (!uv_is_closing(hd))
 		uv_close(hd, NULL);
+}
+
+static void
+cleanup(struct herald *h, int loop_ok)
+{
+	size_t i;
+
+	if (loop_ok) {
+		if (!h->stopping && h->pipe)
+			stop(h, "startup failed");
+		/* Safety net: close what is left, run the close callbacks. */
+		uv_walk(&h->loop, walk_close_cb, NULL);
+		uv_run(&h->loop, UV_RUN_DEFAULT);
+		if (uv_loop_close(&h->loop))
+			log_warnx("uv_loop_close: handles left open");
+		pipeline_free(h->pipe);
+		curl_global_cleanup();
+		feed_parse_cleanup();
+	}
+	/* Feeds the scheduler never took (startup failed) are ours. */
+	if (!h->sched)
+		for (i = 0; i < h->nfeeds; i++) {
+			sched_feed_fini(h->feeds[i]);
+			free(h->feeds[i]);
+		}
+	free(h->feeds);
+	for (i = 0; i < h->nretired; i++)
+		topic_set_free(h->retired[i]);
+	free(h->retired);
+	store_close(h->store);
+	topic_set_free(h->topics);
+	conf_free(h->conf);
 }
 
 int
@@ -272,16 +660,17 @@ main(int argc, char **argv)
 	};
 	struct herald h;
 	struct herald_err err;
-	const char *path = getenv("HERALD_CONFIG");
 	int ch, check = 0, verbose = LOG_LVL_INFO, loop_ok = 0;
 
 	memset(&h, 0, sizeof(h));
 	h.exit_code = 1;
-	if (!path || !*path)
-		path = "/etc/herald/heraldd.conf";
+	h.started = (int64_t)time(NULL);
+	h.conf_path = getenv("HERALD_CONFIG");
+	if (!h.conf_path || !*h.conf_path)
+		h.conf_path = "/etc/herald/heraldd.conf";
 	while ((ch = getopt_long(argc, argv, "f:nvdh", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'f': path = optarg; break;
+		case 'f': h.conf_path = optarg; break;
 		case 'n': check = 1; break;
 		case 'v': verbose++; break;
 		case 'd': break;	/* foreground is the only mode */
@@ -297,7 +686,7 @@ main(int argc, char **argv)
 	}
 	/* Under systemd stderr is the journal: keep the level with <N>. */
 	log_init(verbose, getenv("JOURNAL_STREAM") != NULL);
-	if (load_config(&h, path))
+	if (load_config(&h))
 		goto out;
 	if (check) {
 		printf("configuration OK: %zu feeds, %zu topics\n",
@@ -306,12 +695,11 @@ main(int argc, char **argv)
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* Group members may read the database (0640), nobody else. */
+	umask(027);
 	make_db_dir(h.conf->database);
-	if (store_open(h.conf->database, 0, &h.store, &err)) {
-		log_warnx("%s", err.msg);
-		goto out;
-	}
-	if (store_check(h.store, &err)) {
+	if (store_open(h.conf->database, 0, &h.store, &err) ||
+	    store_check(h.store, &err)) {
 		log_warnx("%s", err.msg);
 		goto out;
 	}
@@ -333,21 +721,6 @@ main(int argc, char **argv)
 		h.exit_code = 0;
 	}
 out:
-	if (loop_ok) {
-		if (!h.stopping && h.pipe)
-			stop(&h, "startup failed");
-		/* Safety net: close what is left, run the close callbacks. */
-		uv_walk(&h.loop, walk_close_cb, NULL);
-		uv_run(&h.loop, UV_RUN_DEFAULT);
-		if (uv_loop_close(&h.loop))
-			log_warnx("uv_loop_close: handles left open");
-		pipeline_free(h.pipe);
-		curl_global_cleanup();
-		feed_parse_cleanup();
-	}
-	feeds_free(&h);
-	store_close(h.store);
-	topic_set_free(h.topics);
-	conf_free(h.conf);
+	cleanup(&h, loop_ok);
 	return h.exit_code;
 }

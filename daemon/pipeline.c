@@ -7,6 +7,7 @@
 #include "daemon/fetch.h"
 #include "daemon/log.h"
 #include "daemon/sched.h"
+#include "feeds/date.h"
 #include "feeds/err.h"
 #include "feeds/hash.h"
 #include "feeds/item.h"
@@ -32,6 +33,12 @@ struct job {
 	enum job_kind	 kind;
 	long		 status;
 	long		 retry_after;
+	long		 max_age;	/* server freshness hint, -1 */
+	int64_t		 ttl;		/* the document's <ttl>/sy:*, -1 */
+	int64_t		 rate;		/* interval from the publishing rate */
+	int		 permanent;	/* every redirect was permanent */
+	long		 redirects;
+	const struct topic_set *topics;	/* as when the poll started */
 	char		*error;
 	char		*body;
 	size_t		 len;
@@ -47,6 +54,10 @@ struct job {
 	int		 rc;
 	struct herald_err err;
 	uint64_t	 t0;
+	int		 sync;		/* register the feed first (new/renamed) */
+	char		*sync_url;
+	char		*sync_name;
+	int64_t		 feed_id;	/* the store's id, known or registered */
 };
 
 struct pipeline {
@@ -54,6 +65,8 @@ struct pipeline {
 	struct fetcher	*fetch;
 	struct store	*writer;
 	const struct topic_set *topics;
+	long		 polls;
+	long long	 last_poll;
 	pipeline_done_cb *done;
 	void		*arg;
 	struct job	*wq_head, *wq_tail;
@@ -99,6 +112,8 @@ job_free(struct job *j)
 	free(j->last_modified);
 	free(j->final_url);
 	free(j->old_hash);
+	free(j->sync_url);
+	free(j->sync_name);
 	free(j);
 }
 
@@ -137,49 +152,160 @@ log_outcome(struct job *j, int ok)
 	free(msg);
 }
 
+/*
+ * The interval the next poll should wait after a success: learnt from how
+ * often the feed publishes, raised by what the server and the document say
+ * (Cache-Control/Expires, <ttl>, sy:updatePeriod). sched clamps it.
+ */
+static int64_t
+next_interval(struct job *j)
+{
+	struct sched_feed *f = j->f;
+	int64_t secs;
+
+	if (j->rate > 0)
+		f->adaptive = j->rate;
+	/* A configured per-feed interval is a fixed choice: no learning. */
+	secs = f->interval ? f->interval : f->adaptive;
+	if (j->ttl > secs)
+		secs = j->ttl;
+	if (j->max_age > secs)
+		secs = j->max_age;
+	return secs;
+}
+
+/*
+ * A feed that answered through permanent redirects (301/308 only) on
+ * PIPELINE_MOVED_POLLS consecutive polls to the same place has moved:
+ * poll the new URL from now on. One stray 301 changes nothing.
+ */
+#define PIPELINE_MOVED_POLLS	3
+
+static void
+track_moves(struct job *j)
+{
+	struct sched_feed *f = j->f;
+
+	if (!j->permanent || !j->final_url || !strcmp(j->final_url, f->url)) {
+		free(f->moved_to);
+		f->moved_to = NULL;
+		f->moved_count = 0;
+		return;
+	}
+	if (f->moved_to && !strcmp(f->moved_to, j->final_url))
+		f->moved_count++;
+	else {
+		free(f->moved_to);
+		f->moved_to = xstrdup(j->final_url);
+		f->moved_count = 1;
+	}
+	if (f->moved_count >= PIPELINE_MOVED_POLLS) {
+		log_warnx("feed \"%s\" moved permanently: %s -> %s (update "
+		    "the feeds list)", f->name, f->url, f->moved_to);
+		free(f->url);
+		f->url = f->moved_to;
+		f->moved_to = NULL;
+		f->moved_count = 0;
+		/* The old validators belong to the old URL. */
+		free(f->etag);
+		free(f->last_modified);
+		f->etag = f->last_modified = NULL;
+	}
+}
+
 static void
 job_done(struct job *j)
 {
 	struct pipeline *p = j->p;
 	struct sched_feed *f = j->f;
+	struct sched_outcome o;
 	int ok = j->kind != JOB_ERROR && j->rc == 0;
-	long retry_after = j->retry_after;
 
+	memset(&o, 0, sizeof(o));
 	if (j->rc && !j->error)
 		j->error = xstrdup(j->err.msg);
+	if (j->sync && j->feed_id) {
+		f->id = j->feed_id;
+		f->needs_sync = 0;
+	}
+	f->last_poll = (int64_t)time(NULL);
 	if (ok) {
 		if (f->failures)
 			log_info("feed \"%s\" recovered after %ld failures",
 			    f->name, f->failures);
 		f->failures = 0;
+		f->last_ok = f->last_poll;
+		free(f->last_error);
+		f->last_error = NULL;
 		/* The store committed these with the items: mirror them. */
 		keep(&f->etag, j->etag);
 		keep(&f->last_modified, j->last_modified);
 		if (j->kind == JOB_DOC)
 			keep(&f->body_hash, j->hash);
-	} else
+		track_moves(j);
+		o.interval = next_interval(j);
+	} else {
 		f->failures++;
+		keep(&f->last_error, j->error);
+		if (j->status == 410) {
+			/* RFC 9110 §15.5.11: gone for good; stop asking. */
+			f->disabled = 1;
+			log_warnx("feed \"%s\" (%s): 410 Gone: disabled",
+			    f->name, f->url);
+		}
+	}
+	if (j->retry_after > 0 && (j->status == 429 || j->status == 503)) {
+		/* Clamp to [60 s, 24 h] (RELIABILITY §8.2); the whole host. */
+		o.retry_after = j->retry_after < 60 ? 60 :
+		    j->retry_after > 86400 ? 86400 : j->retry_after;
+		o.host_wide = 1;
+	}
+	o.ok = ok;
 	log_outcome(j, ok);
 	job_free(j);
 	p->busy--;
-	p->done(f, ok, retry_after, p->arg);
+	p->polls++;
+	p->last_poll = (long long)f->last_poll;
+	p->done(f, &o, p->arg);
 	maybe_drained(p);
 }
 
-/* ---- the writer: one job at a time on the one connection ---- */
+/* ---- the writer: one batch at a time on the one connection ---- */
+
+/*
+ * Group commit (design §5): every document waiting when the writer is
+ * free shares one transaction, so the fsync that synchronous=FULL costs is
+ * paid once per batch, not once per feed. Each document still commits
+ * with its own validators (a savepoint inside the group), and nothing is
+ * reported stored before the group's COMMIT returned.
+ */
+#define PIPELINE_GROUP_MAX	128
+
+struct batch {
+	uv_work_t	 work;
+	struct pipeline	*p;
+	struct job	*head;		/* jobs in queue order */
+	int		 rc;		/* the group's begin/commit */
+	struct herald_err err;
+};
 
 static void writer_next(struct pipeline *p);
 
 static void
-write_work_cb(uv_work_t *w)
+write_one(struct job *j)
 {
-	struct job *j = w->data;
 	struct store_fetch sf;
-	int64_t now = (int64_t)time(NULL);
 
+	if (j->sync) {
+		/* A feed added by a reload: its row is made in this batch. */
+		j->rc = store_feed_sync(j->p->writer, j->sync_url,
+		    j->sync_name, &j->feed_id, &j->err);
+		if (j->rc)
+			return;
+	}
 	memset(&sf, 0, sizeof(sf));
-	sf.feed_id = j->f->id;
-	sf.now = now;
+	sf.feed_id = j->feed_id;
+	sf.now = (int64_t)time(NULL);
 	sf.http_status = j->status;
 	sf.error = j->kind == JOB_ERROR ? j->error : NULL;
 	if (j->kind != JOB_ERROR) {
@@ -195,43 +321,81 @@ write_work_cb(uv_work_t *w)
 }
 
 static void
-write_after_cb(uv_work_t *w, int status)
+batch_work_cb(uv_work_t *w)
 {
-	struct job *j = w->data;
-	struct pipeline *p = j->p;
+	struct batch *b = w->data;
+	struct job *j;
+
+	b->rc = store_begin(b->p->writer, &b->err);
+	if (b->rc)
+		return;
+	for (j = b->head; j; j = j->next)
+		write_one(j);
+	b->rc = store_commit(b->p->writer, &b->err);
+	if (b->rc)
+		store_rollback(b->p->writer);
+}
+
+static void
+batch_after_cb(uv_work_t *w, int status)
+{
+	struct batch *b = w->data;
+	struct pipeline *p = b->p;
+	struct job *j, *next;
 
 	if (status)
-		j->rc = herald_err_set(&j->err, HERALD_E_IO,
-		    "store job cancelled");
-	if (j->rc)
-		log_warnx("store feed=\"%s\": %s", j->f->name, j->err.msg);
+		b->rc = herald_err_set(&b->err, HERALD_E_IO,
+		    "store batch cancelled");
+	if (b->rc)
+		log_warnx("store: group of documents not committed: %s",
+		    b->err.msg);
 	p->writing = 0;
-	job_done(j);
+	for (j = b->head; j; j = next) {
+		next = j->next;
+		/* A failed group commit un-stores every document in it. */
+		if (b->rc && !j->rc) {
+			j->rc = b->rc;
+			j->err = b->err;
+		}
+		if (j->rc && j->rc != b->rc)
+			log_warnx("store feed=\"%s\": %s", j->f->name,
+			    j->err.msg);
+		job_done(j);
+	}
+	free(b);
 	writer_next(p);
 }
 
 static void
 writer_next(struct pipeline *p)
 {
-	struct job *j;
-	int rc;
+	struct batch *b;
+	struct job **tail;
+	int rc, n = 0;
 
-	while (!p->writing && p->wq_head) {
-		j = p->wq_head;
-		p->wq_head = j->next;
-		if (!p->wq_head)
-			p->wq_tail = NULL;
-		j->work.data = j;
-		rc = uv_queue_work(p->loop, &j->work, write_work_cb,
-		    write_after_cb);
-		if (rc) {
-			j->rc = herald_err_set(&j->err, HERALD_E_IO,
-			    "uv_queue_work: %s", uv_strerror(rc));
-			job_done(j);
-			continue;
-		}
-		p->writing = 1;
+	if (p->writing || !p->wq_head)
+		return;
+	b = xcalloc(1, sizeof(*b));
+	b->p = p;
+	b->work.data = b;
+	tail = &b->head;
+	while (p->wq_head && n < PIPELINE_GROUP_MAX) {
+		*tail = p->wq_head;
+		p->wq_head = p->wq_head->next;
+		tail = &(*tail)->next;
+		n++;
 	}
+	*tail = NULL;
+	if (!p->wq_head)
+		p->wq_tail = NULL;
+	rc = uv_queue_work(p->loop, &b->work, batch_work_cb, batch_after_cb);
+	if (rc) {
+		b->rc = herald_err_set(&b->err, HERALD_E_IO,
+		    "uv_queue_work: %s", uv_strerror(rc));
+		batch_after_cb(&b->work, 0);
+		return;
+	}
+	p->writing = 1;
 }
 
 static void
@@ -248,6 +412,35 @@ writer_push(struct pipeline *p, struct job *j)
 
 /* ---- parse: in parallel on the thread pool ---- */
 
+#define PIPELINE_RATE_WINDOW	(14 * 86400)
+
+/*
+ * How often the feed publishes, from its items' dates over the last two
+ * weeks: poll about once per new item (the mean gap). 0 when the feed
+ * gives too few dates to tell. Future dates and old items do not count.
+ */
+static int64_t
+publish_interval(const struct feed_doc *doc, int64_t now)
+{
+	int64_t oldest = now, t;
+	size_t i, n = 0;
+
+	for (i = 0; i < doc->nitems; i++) {
+		t = doc->items[i].published != DATE_NONE ?
+		    doc->items[i].published : doc->items[i].updated;
+		if (t == DATE_NONE || t > now + 3600 ||
+		    t < now - PIPELINE_RATE_WINDOW)
+			continue;
+		n++;
+		if (t < oldest)
+			oldest = t;
+	}
+	if (n < 2)
+		return n ? PIPELINE_RATE_WINDOW / 2 : 0;
+	/* n items in (now - oldest): the mean gap, counting the open one. */
+	return (now - oldest) / (int64_t)n;
+}
+
 static void
 parse_work_cb(uv_work_t *w)
 {
@@ -263,17 +456,22 @@ parse_work_cb(uv_work_t *w)
 	}
 	doc = feed_parse(j->body, j->len, j->ctype, j->final_url, &j->err);
 	if (!doc) {
+		char msg[sizeof(j->err.msg) + 16];
+
+		snprintf(msg, sizeof(msg), "parse: %s", j->err.msg);
 		j->kind = JOB_ERROR;
-		j->error = xstrdup(j->err.msg);
+		j->error = xstrdup(msg);
 		return;
 	}
 	feed_doc_identify(doc, NULL);
+	j->ttl = doc->ttl;
+	j->rate = publish_interval(doc, (int64_t)time(NULL));
 	j->tags = xcalloc(doc->nitems ? doc->nitems : 1, sizeof(*j->tags));
 	for (i = 0; i < doc->nitems; i++) {
 		const struct feed_item *it = &doc->items[i];
 
-		if (j->p->topics)
-			topic_set_match(j->p->topics, it->title, it->summary,
+		if (j->topics)
+			topic_set_match(j->topics, it->title, it->summary,
 			    it->content, it->published, &j->tags[i]);
 	}
 	j->doc = doc;
@@ -306,20 +504,30 @@ fetched_cb(struct fetch_result *r, void *arg)
 
 	j->status = r->status;
 	j->retry_after = r->retry_after;
+	j->max_age = r->max_age;
+	j->permanent = r->permanent;
+	j->redirects = r->redirects;
 	if (r->outcome == FETCH_ABORTED) {
-		j->kind = JOB_ERROR;
-		j->error = xstrdup(r->error);
+		struct sched_outcome o;
+
 		/* Shutdown: nothing happened to the feed; record nothing. */
+		memset(&o, 0, sizeof(o));
 		p->busy--;
-		p->done(j->f, 0, 0, p->arg);
+		p->done(j->f, &o, p->arg);
 		job_free(j);
 		maybe_drained(p);
 		return;
 	}
 	if (r->outcome == FETCH_FAILED || r->status >= 400 ||
 	    (r->status != 304 && (r->status < 200 || r->status > 299))) {
+		char msg[600];
+
+		/* "class: message", so state and logs say what kind it was. */
+		snprintf(msg, sizeof(msg), "%s: %s", r->error_class ?
+		    r->error_class : "http", r->error ? r->error :
+		    "unexpected HTTP status");
 		j->kind = JOB_ERROR;
-		j->error = xstrdup(r->error ? r->error : "unexpected HTTP status");
+		j->error = xstrdup(msg);
 		writer_push(p, j);
 		return;
 	}
@@ -372,15 +580,42 @@ pipeline_run(struct pipeline *p, struct sched_feed *f)
 	j->f = f;
 	j->t0 = uv_hrtime();
 	j->old_hash = dup_or_null(f->body_hash);
+	j->topics = p->topics;
+	j->feed_id = f->id;
+	if (f->id == 0 || f->needs_sync) {
+		j->sync = 1;
+		j->sync_url = xstrdup(f->conf_url);
+		j->sync_name = xstrdup(f->name);
+	}
+	j->max_age = -1;
+	j->ttl = -1;
 	p->busy++;
 	req.url = f->url;
 	req.etag = f->etag;
 	req.last_modified = f->last_modified;
 	if (fetch_start(p->fetch, &req, fetched_cb, j)) {
 		j->kind = JOB_ERROR;
-		j->error = xstrdup("cannot start the transfer");
+		j->error = xstrdup("io: cannot start the transfer");
 		writer_push(p, j);
 	}
+}
+
+void
+pipeline_set_topics(struct pipeline *p, const struct topic_set *topics)
+{
+	p->topics = topics;
+}
+
+long
+pipeline_polls(const struct pipeline *p)
+{
+	return p->polls;
+}
+
+long long
+pipeline_last_poll(const struct pipeline *p)
+{
+	return p->last_poll;
 }
 
 size_t

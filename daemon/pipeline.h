@@ -17,12 +17,13 @@
 struct fetcher;
 struct pipeline;
 struct sched_feed;
+struct sched_outcome;
 struct store;
 struct topic_set;
 
-/* A poll ended; ok = 1 on success. Runs on the loop thread. */
-typedef void pipeline_done_cb(struct sched_feed *f, int ok, long retry_after,
-    void *arg);
+/* A poll ended. Runs on the loop thread. */
+typedef void pipeline_done_cb(struct sched_feed *f,
+    const struct sched_outcome *o, void *arg);
 
 /*
  * Returns a new pipeline. fetch, writer and topics are borrowed and must
@@ -33,6 +34,15 @@ struct pipeline	*pipeline_new(uv_loop_t *loop, struct fetcher *fetch,
 		    pipeline_done_cb *done, void *arg);
 /* Polls f; done() runs exactly once, later. */
 void		 pipeline_run(struct pipeline *p, struct sched_feed *f);
+/*
+ * Topics for polls started from now on; the caller keeps the old set
+ * alive until pipeline_busy() has been 0 once (or until exit).
+ */
+void		 pipeline_set_topics(struct pipeline *p,
+		    const struct topic_set *topics);
+/* Polls that ended, and the time the last one did (wall clock, 0). */
+long		 pipeline_polls(const struct pipeline *p);
+long long	 pipeline_last_poll(const struct pipeline *p);
 /* Jobs between fetch and done. */
 size_t		 pipeline_busy(const struct pipeline *p);
 /* Called once when busy drops to 0 after pipeline_drain() was asked. */

@@ -603,3 +603,32 @@ url_is_http(const char *url)
 	free(s);
 	return ok;
 }
+
+char *
+url_host_key(const char *url)
+{
+	struct span user, host;
+	struct uri u;
+	struct buf out;
+	char *s;
+	size_t n, i;
+	long port;
+	int https;
+
+	if (url == NULL)
+		return NULL;
+	s = url_clean(url, &n);
+	if (!http_parse(s, n, &u, &user, &host, &port, &https)) {
+		free(s);
+		return NULL;
+	}
+	buf_init(&out, 4096);
+	for (i = 0; i < host.n; i++)
+		buf_putc(&out, (char)c_tolower((unsigned char)host.p[i]));
+	/* One politeness bucket per host and port, whatever the scheme. */
+	if (port == 0)
+		port = https ? 443 : 80;
+	buf_printf(&out, ":%ld", port);
+	free(s);
+	return buf_detach(&out);
+}

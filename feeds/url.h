@@ -32,4 +32,11 @@ char	*url_canonical(const char *url);
  */
 int	 url_is_http(const char *url);
 
+/*
+ * The politeness bucket of an http(s) URL: "host:port" with the host
+ * lower-cased and the default port filled in. Returns a new string, or
+ * NULL when url is not an absolute http(s) URL.
+ */
+char	*url_host_key(const char *url);
+
 #endif

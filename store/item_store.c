@@ -177,7 +177,7 @@ static const char sql_feed_ok[] =
 
 static int
 bind_feed_doc(sqlite3_stmt *s, const struct store_fetch *f,
-    const struct feed_doc *doc)
+    const char *policy)
 {
 	int rc;
 
@@ -191,7 +191,7 @@ bind_feed_doc(sqlite3_stmt *s, const struct store_fetch *f,
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(s, 6, f->http_status);
 	if (rc == SQLITE_OK)
-		rc = store_bind_text(s, 7, doc->id_policy);
+		rc = store_bind_text(s, 7, policy);
 	return rc;
 }
 
@@ -215,17 +215,18 @@ bind_feed_result(sqlite3_stmt *s, const struct store_fetch *f)
 }
 
 /*
- * Updates the feed row for fetch f: as a document's (doc not NULL), a
- * failure or a success without a document. 0 rows is NOTFOUND.
+ * Updates the feed row for fetch f: as a document's (policy, the identity
+ * policy its items were keyed by, not NULL), a failure or a success
+ * without a document. 0 rows is NOTFOUND.
  */
 static int
 feed_mark(struct store *st, const struct store_fetch *f,
-    const struct feed_doc *doc, struct herald_err *err)
+    const char *policy, struct herald_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	if (doc)
+	if (policy)
 		rc = store_stmt(st, STMT_FEED_DOC_DONE, sql_feed_doc_done, &s,
 		    err);
 	else if (f->error)
@@ -236,7 +237,8 @@ feed_mark(struct store *st, const struct store_fetch *f,
 		goto out;
 	rc = sqlite3_bind_int64(s, 1, f->feed_id);
 	if (rc == SQLITE_OK)
-		rc = doc ? bind_feed_doc(s, f, doc) : bind_feed_result(s, f);
+		rc = policy ? bind_feed_doc(s, f, policy) :
+		    bind_feed_result(s, f);
 	if (rc != SQLITE_OK) {
 		rc = store_err(st, rc, err, "feed %lld: binding",
 		    (long long)f->feed_id);
@@ -264,6 +266,85 @@ store_feed_result(struct store *st, const struct store_fetch *f,
 		return rc;
 	rc = feed_mark(st, f, NULL, err);
 	return store_tx_end(st, &tx, rc, err);
+}
+
+/* ---- identity policy ---- */
+
+static const char sql_feed_policy[] =
+    "SELECT id_policy_forced FROM feeds WHERE id = ?1";
+
+/*
+ * The policy the store imposed on a feed: *policy is "link" (static) or
+ * NULL when the automatic choice stands. NOTFOUND for an unknown feed.
+ */
+static int
+feed_policy(struct store *st, int64_t feed_id, const char **policy,
+    struct herald_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	const char *v;
+	int rc;
+
+	*policy = NULL;
+	rc = store_stmt(st, STMT_FEED_POLICY, sql_feed_policy, &s, err);
+	if (rc)
+		goto out;
+	rc = sqlite3_bind_int64(s, 1, feed_id);
+	if (rc != SQLITE_OK) {
+		rc = store_err(st, rc, err, "feed %lld: binding",
+		    (long long)feed_id);
+		goto out;
+	}
+	rc = store_step_row(st, s, "reading the identity policy", err);
+	if (rc == 0)
+		rc = herald_err_set(err, HERALD_E_NOTFOUND,
+		    "%s: no feed with id %lld", st->path, (long long)feed_id);
+	if (rc < 0)
+		goto out;
+	v = store_column_text(s, 0);
+	/* Only policies this binary knows; anything else is ignored. */
+	if (v && !strcmp(v, "link"))
+		*policy = "link";
+	else if (v && !strcmp(v, "hash"))
+		*policy = "hash";
+	rc = 0;
+out:
+	store_stmt_release(s);
+	return rc;
+}
+
+int
+store_feed_policy(struct store *st, int64_t feed_id, const char **policy,
+    struct herald_err *err)
+{
+	return feed_policy(st, feed_id, policy, err);
+}
+
+static const char sql_feed_force[] =
+    "UPDATE feeds SET id_policy_forced = ?2 WHERE id = ?1";
+
+static int
+feed_force(struct store *st, int64_t feed_id, const char *policy,
+    struct herald_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = store_stmt(st, STMT_FEED_FORCE, sql_feed_force, &s, err);
+	if (rc)
+		goto out;
+	rc = sqlite3_bind_int64(s, 1, feed_id);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 2, policy);
+	if (rc != SQLITE_OK) {
+		rc = store_err(st, rc, err, "feed %lld: binding",
+		    (long long)feed_id);
+		goto out;
+	}
+	rc = store_step_done(st, s, "recording the identity policy", err);
+out:
+	store_stmt_release(s);
+	return rc;
 }
 
 /* ---- story keys ---- */
@@ -625,6 +706,159 @@ out:
 	return rc;
 }
 
+/*
+ * The item this feed last carried under the canonical link canon, for a
+ * feed whose keys churn (identity forced to "link"): its earlier items
+ * were stored under keys it no longer sends. src_same is 0: the source
+ * row under the new key does not exist yet.
+ */
+static const char sql_source_find_canon[] =
+    "SELECT s.item_id, 0, i.hash IS ?3"
+    " FROM items i JOIN item_sources s ON s.item_id = i.id"
+    " WHERE i.canon = ?2 AND s.feed_id = ?1"
+    " ORDER BY s.first_seen DESC LIMIT 1";
+
+static int
+source_find_canon(struct store *st, int64_t feed_id, const char *canon,
+    const char *hash, struct found *fd, struct herald_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = store_stmt(st, STMT_SOURCE_FIND_CANON, sql_source_find_canon, &s,
+	    err);
+	if (rc)
+		goto out;
+	rc = sqlite3_bind_int64(s, 1, feed_id);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 2, canon);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 3, hash);
+	if (rc != SQLITE_OK) {
+		rc = store_err(st, rc, err, "link %.60s: binding", canon);
+		goto out;
+	}
+	rc = store_step_row(st, s, "looking up an item by link", err);
+	if (rc == 1) {
+		fd->id = sqlite3_column_int64(s, 0);
+		fd->src_same = sqlite3_column_int(s, 1);
+		fd->item_same = sqlite3_column_int(s, 2);
+	}
+out:
+	store_stmt_release(s);
+	return rc;
+}
+
+/*
+ * A deleted item leaves (feed, key) and its story key behind; either
+ * keeps it from coming back, from this feed or through another.
+ */
+static const char sql_tomb_find[] =
+    "SELECT 1 FROM tombstones WHERE (feed_id = ?1 AND feed_key = ?2)"
+    " OR story_key = ?3 LIMIT 1";
+
+/* Returns 1 when (feed, key) or story is tombstoned, 0 if not, or an error. */
+static int
+tomb_find(struct store *st, int64_t feed_id, const struct feed_item *it,
+    const char *story, struct herald_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = store_stmt(st, STMT_TOMB_FIND, sql_tomb_find, &s, err);
+	if (rc)
+		goto out;
+	rc = sqlite3_bind_int64(s, 1, feed_id);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 2, it->key);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 3, story);
+	if (rc != SQLITE_OK) {
+		rc = store_err(st, rc, err, "item %.60s: binding", it->key);
+		goto out;
+	}
+	rc = store_step_row(st, s, "looking up tombstones", err);
+out:
+	store_stmt_release(s);
+	return rc;
+}
+
+/*
+ * Keeps the stored text of item id in revisions when hash is about to
+ * replace it; nothing is written when the text is the same.
+ */
+static const char sql_rev_save[] =
+    "INSERT INTO revisions (item_id, title, summary, content, hash, seen,"
+    " replaced)"
+    " SELECT id, title, summary, content, hash, last_seen, ?3"
+    " FROM items WHERE id = ?1 AND hash IS NOT ?2";
+
+/* *saved is 1 when a revision was written (the text is changing). */
+static int
+rev_save(struct store *st, int64_t id, const char *hash, int64_t now,
+    int *saved, struct herald_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	*saved = 0;
+	rc = store_stmt(st, STMT_REV_SAVE, sql_rev_save, &s, err);
+	if (rc)
+		goto out;
+	rc = sqlite3_bind_int64(s, 1, id);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 2, hash);
+	if (rc == SQLITE_OK)
+		rc = store_bind_time(s, 3, now);
+	if (rc != SQLITE_OK) {
+		rc = store_err(st, rc, err, "item %lld: binding",
+		    (long long)id);
+		goto out;
+	}
+	rc = store_step_done(st, s, "keeping a revision", err);
+	if (!rc)
+		*saved = sqlite3_changes64(st->db) > 0;
+out:
+	store_stmt_release(s);
+	return rc;
+}
+
+/*
+ * items_fts has items as its external content: it must be told the text
+ * an item had (delete, with the old values) before that text changes,
+ * and the new text after. trusted_schema=OFF forbids FTS5 in triggers
+ * (it is not SQLITE_VTAB_INNOCUOUS in 3.40), so the store says it here.
+ */
+static const char sql_fts_insert[] =
+    "INSERT INTO items_fts (rowid, title, summary, content)"
+    " SELECT id, title, summary, content FROM items WHERE id = ?1";
+
+static const char sql_fts_delete[] =
+    "INSERT INTO items_fts (items_fts, rowid, title, summary, content)"
+    " SELECT 'delete', id, title, summary, content FROM items WHERE id = ?1";
+
+static int
+fts_sync(struct store *st, int64_t id, int del, struct herald_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = del ? store_stmt(st, STMT_FTS_DELETE, sql_fts_delete, &s, err) :
+	    store_stmt(st, STMT_FTS_INSERT, sql_fts_insert, &s, err);
+	if (rc)
+		goto out;
+	rc = sqlite3_bind_int64(s, 1, id);
+	if (rc != SQLITE_OK) {
+		rc = store_err(st, rc, err, "item %lld: binding",
+		    (long long)id);
+		goto out;
+	}
+	rc = store_step_done(st, s, "indexing an item", err);
+out:
+	store_stmt_release(s);
+	return rc;
+}
+
 /* Binds ?2..?13 of sql_item_insert and sql_item_update. */
 static int
 bind_item(sqlite3_stmt *s, const struct feed_item *it, const char *cats,
@@ -812,49 +1046,100 @@ out:
 }
 
 /*
- * Stores one item and its tags. Every item lands in exactly one of the
- * counters inserted, updated, unchanged and sources.
+ * Replaces the stored text of item id with it's when they differ: the
+ * old text goes to revisions and out of the index, the new one into it.
+ * *written is 1 when it did; an unchanged text writes nothing.
  */
 static int
-item_put(struct store *st, const struct store_fetch *f,
-    const struct feed_item *it, const char *story,
-    const struct topic_result *tr, struct store_commit_stats *stats,
+item_rewrite(struct store *st, const struct store_fetch *f,
+    const struct feed_item *it, int64_t id, int *written,
     struct herald_err *err)
 {
+	char *cats = NULL;
+	int rc, saved;
+
+	*written = 0;
+	rc = rev_save(st, id, it->hash, f->now, &saved, err);
+	if (rc || !saved)
+		return rc;
+	cats = categories_json(it);
+	rc = fts_sync(st, id, 1, err);
+	if (!rc)
+		rc = item_update(st, f, it, cats, id, written, err);
+	if (!rc)
+		rc = fts_sync(st, id, 0, err);
+	free(cats);
+	return rc;
+}
+
+/* One document's commit. */
+struct doc_ctx {
+	const struct store_fetch *f;
+	/* The feed's keys churn: an unknown key is looked up by its link. */
+	int		 by_link;
+	struct store_commit_stats s;
+};
+
+/*
+ * Stores one item and its tags. Every item lands in exactly one of the
+ * counters inserted, updated, unchanged, sources and tombstoned.
+ */
+static int
+item_put(struct store *st, struct doc_ctx *c, const struct feed_item *it,
+    const char *story, const struct topic_result *tr,
+    struct herald_err *err)
+{
+	const struct store_fetch *f = c->f;
 	struct found fd = { 0 };
 	char *cats = NULL;
-	int rc, written = 0;
+	int rc, written = 0, by_canon = 0;
 
 	rc = source_find(st, f->feed_id, it, &fd, err);
+	if (rc == 0 && c->by_link && it->canon) {
+		rc = source_find_canon(st, f->feed_id, it->canon, it->hash,
+		    &fd, err);
+		by_canon = rc == 1;
+	}
 	if (rc < 0)
 		goto out;
 	if (rc == 1 && fd.src_same) {
 		/* The common case on every poll: write nothing at all. */
 		rc = 0;
-		stats->unchanged++;
+		c->s.unchanged++;
 	} else if (rc == 1) {
-		cats = categories_json(it);
-		rc = item_update(st, f, it, cats, fd.id, &written, err);
+		rc = item_rewrite(st, f, it, fd.id, &written, err);
 		if (!rc)
-			rc = source_rehash(st, f, it, err);
+			rc = by_canon ? source_insert(st, f, it, fd.id, err) :
+			    source_rehash(st, f, it, err);
 		if (rc)
 			goto out;
 		fd.item_same = 1;
 		if (written)
-			stats->updated++;
+			c->s.updated++;
 		else
-			stats->unchanged++;
+			c->s.unchanged++;
 	} else {
+		rc = tomb_find(st, f->feed_id, it, story, err);
+		if (rc < 0)
+			goto out;
+		if (rc == 1) {
+			/* Deleted by the user or by retention: stays so. */
+			c->s.tombstoned++;
+			rc = 0;
+			goto out;
+		}
 		cats = categories_json(it);
 		rc = item_insert(st, f, it, story, cats, &fd, &written, err);
+		if (!rc && written)
+			rc = fts_sync(st, fd.id, 0, err);
 		if (!rc)
 			rc = source_insert(st, f, it, fd.id, err);
 		if (rc)
 			goto out;
 		if (written)
-			stats->inserted++;
+			c->s.inserted++;
 		else
-			stats->sources++;
+			c->s.sources++;
 	}
 	/*
 	 * Evidence offsets point into the text the tagger saw: tags computed
@@ -864,7 +1149,7 @@ item_put(struct store *st, const struct store_fetch *f,
 	if (tr && fd.item_same) {
 		rc = tags_put(st, fd.id, tr, written, f->now, err);
 		if (!rc && tr->ntags)
-			stats->tagged++;
+			c->s.tagged++;
 	}
 out:
 	free(cats);
@@ -887,13 +1172,114 @@ doc_check(struct store *st, const struct feed_doc *doc,
 	return 0;
 }
 
+/*
+ * Guids minted afresh on every fetch (a CMS that renders a new id each
+ * time) would make every fetch a new set of stories. The sign: none of
+ * the document's keys is stored for the feed, yet at least half of its
+ * linked items, and two or more, carry a link the feed already sent
+ * under another key. A single item is not enough: a feed may well link
+ * a new story to an old page. Returns 1 for churn, 0 if not, or an error.
+ */
+static int
+guids_churn(struct store *st, int64_t feed_id, const struct feed_doc *doc,
+    struct herald_err *err)
+{
+	const struct feed_item *it;
+	struct found fd;
+	size_t i, nlinked = 0, nmoved = 0;
+	char *scoped;
+	int rc = 0;
+
+	scoped = xcalloc(doc->nitems ? doc->nitems : 1, 1);
+	mark_shared_links(doc, scoped);
+	for (i = 0; i < doc->nitems; i++) {
+		it = &doc->items[i];
+		rc = source_find(st, feed_id, it, &fd, err);
+		if (rc)
+			goto out;
+		if (!it->canon || !it->canon[0] || scoped[i])
+			continue;
+		nlinked++;
+		rc = source_find_canon(st, feed_id, it->canon, it->hash, &fd,
+		    err);
+		if (rc < 0)
+			goto out;
+		nmoved += (size_t)rc;
+	}
+	rc = nlinked >= 2 && nmoved * 2 >= nlinked;
+out:
+	free(scoped);
+	/* A known key (rc 1 from the first lookup) means no churn. */
+	return rc < 0 ? rc : (rc == 1 && i == doc->nitems);
+}
+
+static int
+strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * Returns a shallow copy of doc's items keyed "l:" + canonical link (else
+ * the link as given), as feed_doc_identify(doc, "link") keys them; only
+ * the keys are new (free them with rekey_free()). NULL when an item has
+ * no link or two share one: then the document's own keys stay.
+ */
+static struct feed_item *
+rekey_by_link(const struct feed_doc *doc)
+{
+	struct feed_item *v = NULL;
+	const char **links;
+	const char *l;
+	size_t i;
+
+	if (!doc->nitems)
+		return NULL;
+	links = xcalloc(doc->nitems, sizeof(*links));
+	for (i = 0; i < doc->nitems; i++) {
+		l = doc->items[i].canon ? doc->items[i].canon :
+		    doc->items[i].link;
+		if (!l || !l[0])
+			goto out;
+		links[i] = l;
+	}
+	qsort(links, doc->nitems, sizeof(*links), strp_cmp);
+	for (i = 1; i < doc->nitems; i++)
+		if (!strcmp(links[i - 1], links[i]))
+			goto out;
+	v = xcalloc(doc->nitems, sizeof(*v));
+	for (i = 0; i < doc->nitems; i++) {
+		v[i] = doc->items[i];
+		l = v[i].canon ? v[i].canon : v[i].link;
+		v[i].key = key_join("l:", l);
+	}
+out:
+	free(links);
+	return v;
+}
+
+static void
+rekey_free(struct feed_item *v, size_t n)
+{
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i].key);
+	free(v);
+}
+
 int
 store_doc_commit(struct store *st, const struct store_fetch *f,
     const struct feed_doc *doc, const struct topic_result *tags,
     struct store_commit_stats *stats, struct herald_err *err)
 {
-	struct store_commit_stats s = { 0 };
+	struct feed_item *rekeyed = NULL;
 	struct store_tx tx;
+	struct doc_ctx c;
+	struct feed_doc d;
+	const char *forced = NULL, *policy;
 	char **keys = NULL;
 	size_t i;
 	int rc;
@@ -903,23 +1289,49 @@ store_doc_commit(struct store *st, const struct store_fetch *f,
 	rc = doc_check(st, doc, err);
 	if (rc)
 		return rc;
-	s.items = doc->nitems;
-	keys = story_keys(doc, f->feed_id);
+	memset(&c, 0, sizeof(c));
+	c.f = f;
+	c.s.items = doc->nitems;
+	d = *doc;
+	policy = doc->id_policy ? doc->id_policy : "guid";
 	rc = store_tx_begin(st, &tx, err);
 	if (rc)
-		goto out;
+		return rc;
+	/* An unknown feed fails here, clearly, not as a foreign-key error. */
+	rc = feed_policy(st, f->feed_id, &forced, err);
+	if (!rc && !forced && !strcmp(policy, "guid")) {
+		rc = guids_churn(st, f->feed_id, doc, err);
+		if (rc == 1) {
+			forced = "link";
+			c.s.policy_forced = 1;
+			rc = feed_force(st, f->feed_id, forced, err);
+		}
+	}
+	if (rc)
+		goto end;
 	/*
-	 * The feed row first: an unknown feed fails here, clearly, rather
-	 * than as a foreign-key error on its first item.
+	 * A forced policy re-keys the document here, so that a caller that
+	 * identified it without store_feed_policy() still gets it right.
 	 */
-	rc = feed_mark(st, f, doc, err);
-	for (i = 0; !rc && i < doc->nitems; i++)
-		rc = item_put(st, f, &doc->items[i], keys[i],
-		    tags ? &tags[i] : NULL, &s, err);
+	if (forced && !strcmp(forced, "link") && !strcmp(policy, "guid")) {
+		rekeyed = rekey_by_link(doc);
+		if (rekeyed) {
+			d.items = rekeyed;
+			policy = "link";
+		}
+	}
+	c.by_link = forced && !strcmp(policy, forced);
+	rc = feed_mark(st, f, policy, err);
+	if (!rc)
+		keys = story_keys(&d, f->feed_id);
+	for (i = 0; !rc && i < d.nitems; i++)
+		rc = item_put(st, &c, &d.items[i], keys[i],
+		    tags ? &tags[i] : NULL, err);
+end:
 	rc = store_tx_end(st, &tx, rc, err);
 	if (!rc && stats)
-		*stats = s;
-out:
+		*stats = c.s;
 	keys_free(keys, doc->nitems);
+	rekey_free(rekeyed, doc->nitems);
 	return rc;
 }

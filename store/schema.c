@@ -91,8 +91,84 @@ static const char schema_v1[] =
 	") WITHOUT ROWID;\n"
 	"CREATE INDEX item_tags_topic ON item_tags (topic, item_id);\n";
 
+/*
+ * Version 2: revisions, tombstones, full-text search, retention support.
+ *
+ * feeds.id_policy_forced: an identity policy the store imposed after
+ * seeing the feed's guids change on every fetch for the same links
+ * ("link"); NULL while the automatic choice stands. id_policy keeps the
+ * policy last used.
+ *
+ * items_canon: finds a feed's earlier item for a link when its guids
+ * churn (item_store.c).
+ *
+ * item_tags.item_time copies COALESCE(published, first_seen) of the item
+ * so that "list --topic" walks item_tags_time newest first and stops at
+ * LIMIT instead of probing every item; the triggers keep the copy true
+ * whoever writes the tag or the item (plain tables only: trusted_schema
+ * is OFF, which forbids FTS5 in triggers, so items_fts is kept in sync by
+ * the store's own statements instead).
+ *
+ * revisions: the text an item had before an update replaced it (seen:
+ * when that text was last written; replaced: when it stopped being
+ * current).
+ *
+ * tombstones: (feed, key) and story key of every deleted item, so that
+ * neither the feed that served it nor another feed brings it back.
+ *
+ * items_fts: FTS5 over title, summary, content with items as external
+ * content: the text is stored once.
+ */
+static const char schema_v2[] =
+	"ALTER TABLE feeds ADD COLUMN id_policy_forced TEXT;\n"
+	"CREATE INDEX items_canon ON items (canon) WHERE canon IS NOT NULL;\n"
+	"ALTER TABLE item_tags ADD COLUMN item_time INTEGER;\n"
+	"UPDATE item_tags SET item_time = (SELECT COALESCE(i.published,"
+	" i.first_seen) FROM items i WHERE i.id = item_tags.item_id);\n"
+	"DROP INDEX item_tags_topic;\n"
+	"CREATE INDEX item_tags_time ON item_tags (topic, item_time, item_id);\n"
+	"CREATE TRIGGER item_tags_time_set AFTER INSERT ON item_tags\n"
+	" WHEN new.item_time IS NULL BEGIN\n"
+	"	UPDATE item_tags SET item_time = (SELECT COALESCE(i.published,"
+	" i.first_seen) FROM items i WHERE i.id = new.item_id)\n"
+	"	 WHERE item_id = new.item_id AND topic = new.topic;\n"
+	"END;\n"
+	"CREATE TRIGGER items_time_moved AFTER UPDATE OF published, first_seen"
+	" ON items\n"
+	" WHEN COALESCE(old.published, old.first_seen) IS NOT"
+	" COALESCE(new.published, new.first_seen) BEGIN\n"
+	"	UPDATE item_tags SET item_time = COALESCE(new.published,"
+	" new.first_seen) WHERE item_id = new.id;\n"
+	"END;\n"
+	"CREATE TABLE revisions (\n"
+	"	id		INTEGER PRIMARY KEY,\n"
+	"	item_id		INTEGER NOT NULL\n"
+	"			REFERENCES items (id) ON DELETE CASCADE,\n"
+	"	title		TEXT,\n"
+	"	summary		TEXT,\n"
+	"	content		TEXT,\n"
+	"	hash		TEXT NOT NULL,\n"
+	"	seen		INTEGER NOT NULL,\n"
+	"	replaced	INTEGER NOT NULL\n"
+	");\n"
+	"CREATE INDEX revisions_item ON revisions (item_id);\n"
+	"CREATE TABLE tombstones (\n"
+	"	feed_id		INTEGER NOT NULL,\n"
+	"	feed_key	TEXT NOT NULL,\n"
+	"	story_key	TEXT NOT NULL,\n"
+	"	deleted		INTEGER NOT NULL,\n"
+	"	reason		TEXT NOT NULL,\n"
+	"	PRIMARY KEY (feed_id, feed_key)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE INDEX tombstones_story ON tombstones (story_key);\n"
+	"CREATE VIRTUAL TABLE items_fts USING fts5 (title, summary, content,"
+	" content = 'items', content_rowid = 'id',"
+	" tokenize = 'unicode61 remove_diacritics 2');\n"
+	"INSERT INTO items_fts (items_fts) VALUES ('rebuild');\n";
+
 static const char *const steps[] = {
 	schema_v1,
+	schema_v2,
 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,

@@ -99,6 +99,9 @@ struct store_commit_stats {
 	size_t	unchanged;	/* already stored, nothing written */
 	size_t	sources;	/* new (item, feed) links to an existing item */
 	size_t	tagged;		/* items tagged by at least one topic */
+	size_t	tombstoned;	/* deleted before (rm, retention): skipped */
+	int	policy_forced;	/* 1: this commit saw the feed's guids churn
+				   and forced its identity to "link" */
 };
 
 /*
@@ -109,7 +112,19 @@ struct store_commit_stats {
  * NULL; else tags[i] holds the topics of doc->items[i]. Items whose
  * canonical link is already stored (from any feed) become one item with
  * one more source. *stats (may be NULL) receives counts; every item is
- * counted once in inserted, updated, unchanged or sources.
+ * counted once in inserted, updated, unchanged, sources or tombstoned.
+ *
+ * Revisions: an item whose text (title, summary, content) changes keeps
+ * its previous text in revisions; items_fts follows every change.
+ * Tombstones: an item whose (feed, key) or story key was deleted (rm,
+ * retention) is not stored again.
+ * Identity: when none of doc's keys is stored for the feed but half of
+ * its linked items (two or more) have links the feed sent before under
+ * other guids, the guids are taken to change on every fetch: the feed's
+ * policy is forced to "link" (feeds.id_policy_forced, see
+ * store_feed_policy()) and from then on its documents are re-keyed by
+ * link here, whatever policy the caller identified them with; their
+ * earlier items are found by canonical link, so nothing is duplicated.
  *
  * Story key: "u:" + canonical link, else "f:<feed_id>:" + key; a link
  * that several items of doc share under different keys (a homepage) is
@@ -127,6 +142,15 @@ struct store_commit_stats {
 int	store_doc_commit(struct store *st, const struct store_fetch *f,
 	    const struct feed_doc *doc, const struct topic_result *tags,
 	    struct store_commit_stats *stats, struct herald_err *err);
+
+/*
+ * The identity policy the store forced on feed_id, for
+ * feed_doc_identify(doc, *policy): "link" (static) after its guids were
+ * seen to churn, or NULL for the automatic choice. HERALD_E_NOTFOUND for
+ * an unknown feed.
+ */
+int	store_feed_policy(struct store *st, int64_t feed_id,
+	    const char **policy, struct herald_err *err);
 
 /*
  * Records a fetch that brought no document to store: an error (f->error

@@ -15,7 +15,7 @@ struct herald_err;
 /* Written into the header by the first migration: "HRLD". */
 #define STORE_APPLICATION_ID	0x48524c44
 /* The schema this binary writes; store_schema_step() has this many steps. */
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 #define STORE_BUSY_TIMEOUT_MS	5000
 
 /*
@@ -32,12 +32,25 @@ struct herald_err;
 	X(SOURCE_FIND)							\
 	X(SOURCE_INSERT)						\
 	X(SOURCE_REHASH)						\
+	X(SOURCE_FIND_CANON)						\
+	X(FEED_POLICY)							\
+	X(FEED_FORCE)							\
+	X(TOMB_FIND)							\
+	X(REV_SAVE)							\
+	X(FTS_INSERT)							\
+	X(FTS_DELETE)							\
 	X(ITEM_INSERT)							\
 	X(ITEM_UPDATE)							\
 	X(TAG_UPSERT)							\
 	X(TAGS_CLEAR)							\
 	X(LIST)								\
 	X(LIST_TOPICS)							\
+	X(LIST_BY_TOPIC)						\
+	X(SEARCH)							\
+	X(SEARCH_SNIPPET)						\
+	X(ITEM_GET)							\
+	X(ITEM_SOURCES)							\
+	X(ITEM_REVISIONS)						\
 	X(FEEDS_LIST)							\
 	X(COUNT_ITEMS)
 
