@@ -150,6 +150,7 @@ cmd_list(int argc, char **argv, const struct cli_opts *o)
 				fprintf(stderr, "herald list: --%s \"%s\": "
 				    "expected 24h, 7d, 2024-10-07 or RFC 3339\n",
 				    ch == 's' ? "since" : "until", optarg);
+				list_usage(stderr);
 				return CLI_EXIT_USAGE;
 			}
 			if (ch == 's')
@@ -162,6 +163,7 @@ cmd_list(int argc, char **argv, const struct cli_opts *o)
 			if (end == optarg || *end || q.limit < 1) {
 				fprintf(stderr, "herald list: --limit \"%s\": "
 				    "expected a positive number\n", optarg);
+				list_usage(stderr);
 				return CLI_EXIT_USAGE;
 			}
 			break;
@@ -170,6 +172,7 @@ cmd_list(int argc, char **argv, const struct cli_opts *o)
 			if (f < 0) {
 				fprintf(stderr, "herald list: --format \"%s\": "
 				    "expected table, json, tsv or csv\n", optarg);
+				list_usage(stderr);
 				return CLI_EXIT_USAGE;
 			}
 			fmt = (enum cli_format)f;

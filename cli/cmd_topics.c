@@ -1,6 +1,7 @@
 /*
- * cmd_topics.c: herald topics [list|check|test] — show, validate and try
- * out the topic files (herald.topic(5)) without a database.
+ * cmd_topics.c: herald topics [list|check|test|retag] — show, validate
+ * and try out the topic files (herald.topic(5)), and re-apply them to the
+ * stored items. Only list (for its counts) and retag open the database.
  */
 #include <sys/stat.h>
 
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -22,9 +25,14 @@
 #include "feeds/err.h"
 #include "feeds/topic.h"
 #include "feeds/xmem.h"
+#include "store/store.h"
+#include "store/tag_store.h"
 
 #define TOPICS_FALLBACK		"config/topics"
 #define TOPICS_TEST_LINE_MAX	(16u * 1024 * 1024)	/* one JSON line */
+/* Items read, tagged and written per transaction by retag. */
+#define RETAG_BATCH		2000
+#define RETAG_BAR_WIDTH		30
 
 static const char *const field_names[TOPIC_NFIELDS] = {
 	"title", "summary", "content"
@@ -34,8 +42,9 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: herald topics [--topics PATH] [list|check|test]\n"
-	    "  list   name, label, version and file of each topic\n"
+	    "usage: herald topics [--topics PATH] [list|check|test|retag]\n"
+	    "  list   name, label, version, file and tagged items of each "
+	    "topic\n"
 	    "  check  validate the topic files: \"topics OK: N topics\"\n"
 	    "  test   tag JSON Lines {\"id\",\"title\",\"summary\"} from stdin "
 	    "(optional:\n"
@@ -43,6 +52,11 @@ usage(FILE *fp)
 	    "write\n"
 	    "         one {\"id\",\"topics\":[{\"name\",\"score\",\"terms\"}]}"
 	    " per input line\n"
+	    "  retag [--topic T] [--dry-run]\n"
+	    "         re-apply the topic files (or topic T) to the stored "
+	    "items; print\n"
+	    "         the items gained (+) and lost (-); --dry-run writes "
+	    "nothing\n"
 	    "PATH is a *.topic file or a directory of them; default: the "
 	    "config's \"topics\",\nelse ./" TOPICS_FALLBACK ".\n");
 }
@@ -104,19 +118,78 @@ load(const char *opt, const struct cli_opts *o)
 	return ts;
 }
 
+/*
+ * Opens the database for counts, quietly: topics list works from a source
+ * tree with no database at all. NULL when there is none to read.
+ */
+static struct store *
+store_open_quiet(const struct cli_opts *o)
+{
+	struct herald_err err;
+	struct conf *c = NULL;
+	struct store *st = NULL;
+	struct stat sb;
+	char errs[1024];
+	const char *path = o->db;
+
+	if (!path && o->config && stat(o->config, &sb) == 0) {
+		c = conf_load(o->config, errs, sizeof(errs));
+		path = c ? c->database : NULL;
+	}
+	/* A read-only open never creates the file, but say so plainly. */
+	if (path && stat(path, &sb) == 0 &&
+	    store_open(path, STORE_RDONLY, &st, &err) != 0)
+		st = NULL;
+	conf_free(c);
+	return st;
+}
+
+struct counts {
+	const struct topic_set *ts;
+	long long	*n;		/* per topic of ts */
+};
+
+static int
+count_cb(const char *topic, int64_t n, void *arg)
+{
+	struct counts *c = arg;
+	size_t i;
+
+	for (i = 0; topic && i < topic_set_count(c->ts); i++)
+		if (strcmp(topic_set_name(c->ts, i), topic) == 0)
+			c->n[i] = n;
+	return 0;
+}
+
 static int
 topics_list(const struct topic_set *ts, const struct cli_opts *o)
 {
 	static const struct out_col cols[] = {
 		{ "NAME", 0 }, { "LABEL", 1 }, { "VERSION", 0 }, { "FILE", 0 },
+		{ "ITEMS", 0 },
 	};
-	const char *vals[4];
-	char shortv[13];
+	const char *vals[5];
+	char shortv[13], nbuf[32];
+	struct herald_err err;
+	struct counts cnt;
+	struct store *st;
 	struct out *out;
 	json_t *j;
 	size_t i;
 
-	out = out_new(o->format, stdout, cols, 4);
+	cnt.ts = ts;
+	cnt.n = xcalloc(topic_set_count(ts) + 1, sizeof(*cnt.n));
+	for (i = 0; i < topic_set_count(ts); i++)
+		cnt.n[i] = -1;	/* no database: no count */
+	st = store_open_quiet(o);
+	if (st) {
+		for (i = 0; i < topic_set_count(ts); i++)
+			cnt.n[i] = 0;
+		if (store_tag_counts(st, count_cb, &cnt, &err) != 0)
+			fprintf(stderr, "herald topics: %s\n", err.msg);
+		store_close(st);
+	}
+	out = out_new(o->format, stdout, cols, 5);
 	for (i = 0; i < topic_set_count(ts); i++) {
 		if (out_format(out) == CLI_FMT_JSON) {
 			j = json_object();
@@ -128,6 +201,8 @@ topics_list(const struct topic_set *ts, const struct cli_opts *o)
 			    out_jstr(topic_set_version(ts, i)));
 			json_object_set_new(j, "file",
 			    out_jstr(topic_set_path(ts, i)));
+			json_object_set_new(j, "items", cnt.n[i] < 0 ?
+			    json_null() : json_integer(cnt.n[i]));
 			out_json(out, j);
 			continue;
 		}
@@ -140,9 +215,12 @@ topics_list(const struct topic_set *ts, const struct cli_opts *o)
 			vals[2] = shortv;
 		}
 		vals[3] = topic_set_path(ts, i);
+		snprintf(nbuf, sizeof(nbuf), "%lld", cnt.n[i]);
+		vals[4] = cnt.n[i] < 0 ? "-" : nbuf;
 		out_row(out, vals);
 	}
 	out_free(out);
+	free(cnt.n);
 	return CLI_EXIT_OK;
 }
 
@@ -331,6 +409,217 @@ topics_test(const struct topic_set *ts)
 	return bad ? CLI_EXIT_ERR : CLI_EXIT_OK;
 }
 
+/* ---- retag ---- */
+
+struct retag {
+	const struct topic_set *ts;
+	const char	*only;		/* --topic, or NULL for every topic */
+	int		 dry;
+	struct store	*st;
+	struct out	*out;
+	int64_t		 total;		/* items, for the progress bar */
+	int64_t		 done;
+	size_t		 gained, lost, changed;
+	int		 bar;		/* stderr is a terminal */
+};
+
+/* Is topic name one that this run re-applies? */
+static int
+in_scope(const struct retag *r, const char *name)
+{
+	size_t i;
+
+	if (r->only)
+		return strcmp(name, r->only) == 0;
+	for (i = 0; i < topic_set_count(r->ts); i++)
+		if (strcmp(topic_set_name(r->ts, i), name) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+retag_print(struct retag *r, const char *change, const char *topic,
+    const struct store_tagged_item *it)
+{
+	const char *vals[4];
+	char id[32];
+	json_t *j;
+
+	if (out_format(r->out) == CLI_FMT_JSON) {
+		j = json_object();
+		json_object_set_new(j, "change", json_string(change[0] == '+' ?
+		    "gained" : "lost"));
+		json_object_set_new(j, "topic", out_jstr(topic));
+		json_object_set_new(j, "id", json_integer(it->id));
+		json_object_set_new(j, "title", out_jstr(it->title));
+		out_json(r->out, j);
+		return;
+	}
+	snprintf(id, sizeof(id), "%lld", (long long)it->id);
+	vals[0] = change;
+	vals[1] = topic;
+	vals[2] = id;
+	vals[3] = it->title;
+	out_row(r->out, vals);
+}
+
+static void
+retag_bar(const struct retag *r, int last)
+{
+	char bar[RETAG_BAR_WIDTH + 1];
+	int64_t total = r->total > r->done ? r->total : r->done;
+	size_t fill, i;
+
+	if (!r->bar)
+		return;
+	fill = total ? (size_t)(r->done * RETAG_BAR_WIDTH / total) : 0;
+	for (i = 0; i < RETAG_BAR_WIDTH; i++)
+		bar[i] = i < fill ? '#' : ' ';
+	bar[RETAG_BAR_WIDTH] = '\0';
+	fprintf(stderr, "\rretag: [%s] %lld/%lld items", bar,
+	    (long long)r->done, (long long)total);
+	if (last)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+/*
+ * Re-tags one item: prints the tags it gains and loses and, unless this
+ * is a dry run, writes its tags in scope (an unchanged tag is not
+ * rewritten; a changed score or version is).
+ */
+static int
+retag_item(struct retag *r, const struct store_tagged_item *it,
+    int64_t now, struct herald_err *err)
+{
+	struct topic_result res;
+	struct topic_tag *put;
+	const char **drop;
+	size_t i, j, nput = 0, ndrop = 0;
+	int rc = 0, found, changed = 0;
+
+	topic_set_match(r->ts, it->title, it->summary, it->content,
+	    it->published, &res);
+	put = xcalloc(res.ntags + 1, sizeof(*put));
+	drop = xcalloc(it->ntopics + 1, sizeof(*drop));
+	for (i = 0; i < res.ntags; i++) {
+		if (!in_scope(r, res.tags[i].topic))
+			continue;
+		put[nput++] = res.tags[i];
+		for (j = 0, found = 0; j < it->ntopics && !found; j++)
+			found = strcmp(it->topics[j], res.tags[i].topic) == 0;
+		if (!found) {
+			retag_print(r, "+", res.tags[i].topic, it);
+			r->gained++;
+			changed = 1;
+		}
+	}
+	for (j = 0; j < it->ntopics; j++) {
+		if (!in_scope(r, it->topics[j]))
+			continue;
+		for (i = 0, found = 0; i < nput && !found; i++)
+			found = strcmp(it->topics[j], put[i].topic) == 0;
+		if (!found) {
+			drop[ndrop++] = it->topics[j];
+			retag_print(r, "-", it->topics[j], it);
+			r->lost++;
+			changed = 1;
+		}
+	}
+	r->changed += changed;
+	if (!r->dry && (nput || ndrop))
+		rc = store_item_tags_set(r->st, it->id, drop, ndrop, put, nput,
+		    now, err);
+	free(put);
+	free(drop);
+	topic_result_fini(&res);
+	return rc;
+}
+
+/* One batch: read, tag, and write in one transaction. */
+static int
+retag_batch(struct retag *r, int64_t *after, size_t *n,
+    struct herald_err *err)
+{
+	struct store_tagged_item *v = NULL;
+	int64_t now = (int64_t)time(NULL);
+	size_t i;
+	int rc;
+
+	rc = store_tagged_items(r->st, *after, RETAG_BATCH, &v, n, err);
+	if (rc || *n == 0)
+		goto out;
+	if (!r->dry) {
+		rc = store_begin(r->st, err);
+		if (rc)
+			goto out;
+	}
+	for (i = 0; !rc && i < *n; i++)
+		rc = retag_item(r, &v[i], now, err);
+	if (!r->dry) {
+		if (rc)
+			store_rollback(r->st);
+		else
+			rc = store_commit(r->st, err);
+	}
+	*after = v[*n - 1].id;
+	r->done += (int64_t)*n;
+out:
+	store_tagged_items_free(v, *n);
+	return rc;
+}
+
+static int
+topics_retag(const struct topic_set *ts, const char *only, int dry,
+    const struct cli_opts *o)
+{
+	static const struct out_col cols[] = {
+		{ "CHANGE", 0 }, { "TOPIC", 0 }, { "ID", 0 }, { "TITLE", 1 },
+	};
+	struct herald_err err;
+	struct retag r;
+	int64_t after = 0;
+	size_t i, n;
+	int rc = CLI_EXIT_ERR;
+
+	memset(&r, 0, sizeof(r));
+	r.ts = ts;
+	r.only = only;
+	r.dry = dry;
+	for (i = 0; only && i < topic_set_count(ts); i++)
+		if (strcmp(topic_set_name(ts, i), only) == 0)
+			break;
+	if (only && i == topic_set_count(ts)) {
+		fprintf(stderr, "herald topics retag: --topic %s: no such "
+		    "topic in the topic files\n", only);
+		return CLI_EXIT_USAGE;
+	}
+	if (cli_store_open(o, dry ? STORE_RDONLY : 0, &r.st))
+		return CLI_EXIT_ERR;
+	r.bar = isatty(fileno(stderr));
+	if (store_count_items(r.st, &r.total, &err) != 0)
+		r.total = 0;
+	r.out = out_new(o->format, stdout, cols, 4);
+	do {
+		if (retag_batch(&r, &after, &n, &err) != 0) {
+			if (r.bar)
+				fputc('\n', stderr);
+			fprintf(stderr, "herald topics retag: %s\n", err.msg);
+			goto out;
+		}
+		retag_bar(&r, 0);
+	} while (n == RETAG_BATCH);
+	retag_bar(&r, 1);
+	rc = CLI_EXIT_OK;
+out:
+	out_free(r.out);
+	fprintf(stderr, "retag: %lld items, %zu changed: %zu tags gained, "
+	    "%zu lost%s\n", (long long)r.done, r.changed, r.gained, r.lost,
+	    dry ? " (dry run: nothing written)" : "");
+	store_close(r.st);
+	return rc;
+}
+
 int
 cmd_topics(int argc, char **argv, const struct cli_opts *o)
 {
@@ -339,11 +628,18 @@ cmd_topics(int argc, char **argv, const struct cli_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *opt = NULL, *sub = "list";
+	static const struct option retagopts[] = {
+		{ "topic", required_argument, NULL, 't' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *opt = NULL, *sub = "list", *only = NULL;
 	struct topic_set *ts;
-	int ch, rc;
+	int ch, rc, dry = 0;
 
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	/* "+": stop at the subcommand, whose options are its own. */
+	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'T':
 			opt = optarg;
@@ -358,11 +654,31 @@ cmd_topics(int argc, char **argv, const struct cli_opts *o)
 	}
 	if (optind < argc)
 		sub = argv[optind++];
+	if (strcmp(sub, "retag") == 0) {
+		argc -= optind - 1;
+		argv += optind - 1;
+		optind = 0;	/* glibc: start afresh on the new vector */
+		while ((ch = getopt_long(argc, argv, "+h", retagopts,
+		    NULL)) != -1) {
+			switch (ch) {
+			case 't':
+				only = optarg;
+				break;
+			case 'n':
+				dry = 1;
+				break;
+			case 'h':
+				usage(stdout);
+				return CLI_EXIT_OK;
+			default:
+				usage(stderr);
+				return CLI_EXIT_USAGE;
+			}
+		}
+	}
 	if (optind < argc || (strcmp(sub, "list") != 0 &&
-	    strcmp(sub, "check") != 0 && strcmp(sub, "test") != 0)) {
-		if (strcmp(sub, "retag") == 0)
-			fprintf(stderr, "herald topics: retag is not "
-			    "implemented yet\n");
+	    strcmp(sub, "check") != 0 && strcmp(sub, "test") != 0 &&
+	    strcmp(sub, "retag") != 0)) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
@@ -374,6 +690,8 @@ cmd_topics(int argc, char **argv, const struct cli_opts *o)
 		rc = CLI_EXIT_OK;
 	} else if (strcmp(sub, "test") == 0)
 		rc = topics_test(ts);
+	else if (strcmp(sub, "retag") == 0)
+		rc = topics_retag(ts, only, dry, o);
 	else
 		rc = topics_list(ts, o);
 	topic_set_free(ts);

@@ -529,6 +529,8 @@ error_class(CURLcode cc)
 	case CURLE_SSL_CIPHER:
 	case CURLE_SSL_CACERT_BADFILE:
 		return "tls";
+	case CURLE_FILESIZE_EXCEEDED:
+		return "too-big";
 	case CURLE_TOO_MANY_REDIRECTS:
 	case CURLE_UNSUPPORTED_PROTOCOL:
 		return "redirect";

@@ -250,6 +250,55 @@ watchdog_cb(uv_timer_t *t)
 	notify_watchdog();
 }
 
+static const char *
+feed_state(const struct sched_feed *f)
+{
+	if (f->disabled)
+		return "disabled";
+	if (f->failures >= 2)
+		return "backing off";
+	if (f->failures == 1)
+		return "failing";
+	return f->last_poll ? "ok" : "new";
+}
+
+/* Every feed as the scheduler sees it, for "herald feeds" and tests. */
+static json_t *
+feeds_json(struct herald *h)
+{
+	json_t *arr = json_array(), *o;
+	uint64_t now = uv_now(&h->loop);
+	char t1[32], t2[32];
+	size_t i;
+
+	for (i = 0; i < h->nfeeds; i++) {
+		const struct sched_feed *f = h->feeds[i];
+		long long next = f->due > now ? (long long)(f->due - now) : 0;
+
+		o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I}",
+		    "id", (json_int_t)f->id, "name", f->name,
+		    "url", f->conf_url, "fetch_url", f->url,
+		    "state", feed_state(f), "failures", (json_int_t)f->failures,
+		    "next_check_in", (json_int_t)(next / 1000),
+		    "interval", (json_int_t)(f->interval ? f->interval :
+		    f->adaptive));
+		if (!o)
+			continue;
+		json_object_set_new(o, "last_error", f->last_error ?
+		    json_string(f->last_error) : json_null());
+		json_object_set_new(o, "last_success", f->last_ok ?
+		    json_string(date_format_rfc3339(f->last_ok, t1)) :
+		    json_null());
+		json_object_set_new(o, "last_poll", f->last_poll ?
+		    json_string(date_format_rfc3339(f->last_poll, t2)) :
+		    json_null());
+		json_object_set_new(o, "moved_to", f->moved_to ?
+		    json_string(f->moved_to) : json_null());
+		json_array_append_new(arr, o);
+	}
+	return json_pack("{s:o}", "feeds", arr);
+}
+
 /* ---- reload ---- */
 
 static struct sched_feed *
@@ -379,6 +428,8 @@ ctl_cb(const char *cmd, json_t *req, void *arg)
 
 	if (!strcmp(cmd, "status"))
 		return status_json(h);
+	if (!strcmp(cmd, "feeds"))
+		return feeds_json(h);
 	if (!strcmp(cmd, "refresh")) {
 		json_t *feed = json_object_get(req, "feed");
 		struct sched_feed *f = NULL;

@@ -43,6 +43,7 @@
 #define PARSE_MAX_CATEGORIES	64
 #define PARSE_MAX_ENCLOSURES	64
 #define PARSE_SNIPPET		60	/* bytes of feed text in a warning */
+#define PARSE_MAX_XML_WARN	8	/* libxml2 errors quoted per document */
 
 /*
  * RELIABILITY.md §8.1. NOERROR/NOWARNING keep libxml2 off stderr; errors
@@ -75,6 +76,7 @@ enum nsc {
 	NSC_MEDIA,
 	NSC_SY,
 	NSC_XHTML,
+	NSC_ITUNES,
 	NSC_OTHER,
 };
 
@@ -98,6 +100,9 @@ static const struct {
 	{ "http://search.yahoo.com/mrss", NULL, NSC_MEDIA },
 	{ "http://purl.org/rss/1.0/modules/syndication/", "sy", NSC_SY },
 	{ "http://www.w3.org/1999/xhtml", "xhtml", NSC_XHTML },
+	{ "http://www.itunes.com/dtds/podcast-1.0.dtd", "itunes",
+	    NSC_ITUNES },
+	{ "http://www.itunes.com/DTDs/Podcast-1.0.dtd", NULL, NSC_ITUNES },
 };
 
 enum field {
@@ -132,6 +137,7 @@ enum kind {
 	K_DATE,
 	K_TERM,		/* RFC 4287 §4.2.2 atom:category @term */
 	K_ENCLOSURE,	/* RSS 2.0 enclosure url/length/type */
+	K_ATOMID,	/* atom:id, perhaps also the permalink */
 	K_MEDIA,	/* Media RSS media:content url/fileSize/type */
 	K_GROUP,
 };
@@ -163,6 +169,7 @@ static const struct tag feed_tags[] = {
 	{ NSC_DC, "date", F_UPDATED, K_DATE, 2 },
 	{ NSC_RSS, "pubDate", F_UPDATED, K_DATE, 1 },
 	{ NSC_ATOM, "author", F_AUTHOR, K_PERSON, 3 },
+	{ NSC_ATOM, "id", F_ID, K_ATOMID, 3 },
 	{ NSC_RSS, "ttl", F_TTL, K_TEXT, 3 },
 	{ NSC_SY, "updatePeriod", F_SYPERIOD, K_TEXT, 3 },
 	{ NSC_SY, "updateFrequency", F_SYFREQ, K_TEXT, 3 },
@@ -181,8 +188,9 @@ static const struct tag item_tags[] = {
 	{ NSC_RSS, "link", F_LINK, K_URL, 3 },
 	{ NSC_ATOM, "link", F_LINK, K_ATOMLINK, 3 },
 	{ NSC_RSS, "guid", F_ID, K_GUID, 3 },
-	{ NSC_ATOM, "id", F_ID, K_TEXT, 3 },
+	{ NSC_ATOM, "id", F_ID, K_ATOMID, 3 },
 	{ NSC_RSS, "description", F_SUMMARY, K_HTML, 3 },
+	{ NSC_ITUNES, "summary", F_SUMMARY, K_PLAIN, 1 },
 	{ NSC_ATOM, "summary", F_SUMMARY, K_ATOMTEXT, 3 },
 	{ NSC_DC, "description", F_SUMMARY, K_HTML, 2 },
 	{ NSC_CONTENT, "encoded", F_CONTENT, K_HTML, 3 },
@@ -191,6 +199,8 @@ static const struct tag item_tags[] = {
 	{ NSC_ATOM, "author", F_AUTHOR, K_PERSON, 3 },
 	{ NSC_RSS, "author", F_AUTHOR, K_PLAIN, 3 },
 	{ NSC_DC, "creator", F_AUTHOR, K_PLAIN, 3 },
+	{ NSC_DC, "author", F_AUTHOR, K_PLAIN, 2 },	/* not DC; seen */
+	{ NSC_ITUNES, "author", F_AUTHOR, K_PLAIN, 1 },
 	/* Published: the item's own date; updated is kept apart. */
 	{ NSC_RSS, "pubDate", F_PUBLISHED, K_DATE, 3 },
 	{ NSC_ATOM, "published", F_PUBLISHED, K_DATE, 3 },
@@ -222,6 +232,7 @@ struct pstate {
 	const char	*main_uri;	/* the root's namespace: also main */
 	const char	*feed_author;	/* borrowed: Atom entries inherit it */
 	int		 full;		/* item cap reached */
+	int		 recovered;	/* lenient pass: keep closed items only */
 	struct buf	 b;		/* scratch for text collection */
 };
 
@@ -229,6 +240,10 @@ struct pstate {
 struct stop_info {
 	int		 entity;
 	int		 line, col;
+	/* Lenient pass only (RELIABILITY X10). */
+	struct feed_doc	*doc;		/* where libxml2's errors go */
+	int		 nerrors;
+	int		 mismatch;	/* last error: end tag mismatch */
 };
 
 /* How the input's bytes are to be decoded. */
@@ -1562,7 +1577,29 @@ out:
 	free(s);
 }
 
-/* A person construct's name, else its email, else its bare text. */
+/* "name (email)", feedparser's author string; takes both. */
+static char *
+person_both(char *name, char *email)
+{
+	char *r;
+	size_t n;
+
+	if (!email)
+		return name;
+	if (!name)
+		return email;
+	n = strlen(name) + strlen(email) + 4;
+	r = xmalloc(n);
+	snprintf(r, n, "%s (%s)", name, email);
+	free(name);
+	free(email);
+	return r;
+}
+
+/*
+ * A person construct's "name (email)", else its name, else its email,
+ * else its bare text.
+ */
 static char *
 read_person(struct pstate *ps, const xmlNode *n)
 {
@@ -1578,6 +1615,9 @@ read_person(struct pstate *ps, const xmlNode *n)
 		else if (!email && !a_casecmp(local_name(c), "email"))
 			email = c;
 	}
+	if (name && email)
+		return person_both(read_text(ps, name, K_PLAIN),
+		    read_text(ps, email, K_PLAIN));
 	if (name)
 		return read_text(ps, name, K_PLAIN);
 	if (email)
@@ -1641,6 +1681,24 @@ rss_guid(struct pstate *ps, const struct tag *tg, const xmlNode *n,
 		offer(sl, F_LINK, SCORE(PRIO_FALLBACK, 1), xstrdup(v));
 	free(perma);
 	free(p);
+	offer(sl, tg->field, SCORE(tg->prio, 1), v);
+}
+
+/*
+ * atom:id: the id, as given (an identifier is never resolved); and when
+ * it is an http(s) URL, the last-resort link, as feedparser does.
+ */
+static void
+atom_id(struct pstate *ps, const struct tag *tg, const xmlNode *n,
+    struct slots *sl)
+{
+	char *v;
+
+	v = read_text(ps, n, K_TEXT);
+	if (!v)
+		return;
+	if (url_is_http(v))
+		offer(sl, F_LINK, SCORE(PRIO_FALLBACK, 1), xstrdup(v));
 	offer(sl, tg->field, SCORE(tg->prio, 1), v);
 }
 
@@ -1725,6 +1783,9 @@ apply(struct pstate *ps, const struct tag *tg, const xmlNode *n,
 	case K_GUID:
 		rss_guid(ps, tg, n, sl);
 		break;
+	case K_ATOMID:
+		atom_id(ps, tg, n, sl);
+		break;
 	case K_ATOMLINK:
 		atom_link(ps, tg, n, base, sl, it, &caps->enclosures);
 		break;
@@ -1776,6 +1837,15 @@ parse_item(struct pstate *ps, const xmlNode *node, const char *parent_base)
 			    "the rest are ignored", line_of(node),
 			    PARSE_MAX_ITEMS);
 		ps->full = 1;
+		return;
+	}
+	/*
+	 * After recovery an item whose end tag never came is a guess at
+	 * best (a truncated "<title>tw"): keep only closed ones (X10).
+	 */
+	if (ps->recovered && node->_private == NULL) {
+		feed_doc_warn(ps->doc, "line %ld: <%s> without its end tag "
+		    "dropped", line_of(node), (const char *)node->name);
 		return;
 	}
 	own = base_of(parent_base, node);
@@ -1836,8 +1906,10 @@ is_named(const struct pstate *ps, const xmlNode *n, enum nsc want,
 static int
 is_item(const struct pstate *ps, const xmlNode *n)
 {
+	/* <item> in an Atom feed is a common mistake feedparser forgives. */
 	return is_named(ps, n, NSC_RSS, "item") ||
-	    is_named(ps, n, NSC_ATOM, "entry");
+	    is_named(ps, n, NSC_ATOM, "entry") ||
+	    is_named(ps, n, NSC_ATOM, "item");
 }
 
 static void
@@ -2043,14 +2115,62 @@ walk_doc(struct pstate *ps, xmlDocPtr xdoc, const char *base_url,
 }
 
 /*
- * Runs libxml2 on in[0..len) with the options of RELIABILITY.md §8.1.
- * Returns 0 with *out set (free with xmlFreeDoc()), or an error code.
+ * libxml2's errors in the lenient pass, as warnings with line:col; and
+ * whether the last one was an end-tag mismatch, for closed_cb().
+ */
+static void
+lenient_error_cb(void *ctx, xmlErrorPtr e)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct stop_info *si = ctxt ? ctxt->_private : NULL;
+	char msg[120];
+	size_t n;
+
+	if (!si || !e)
+		return;
+	si->mismatch = e->code == XML_ERR_TAG_NAME_MISMATCH;
+	if (si->nerrors++ >= PARSE_MAX_XML_WARN)
+		return;
+	snprintf(msg, sizeof(msg), "%s", e->message ? e->message : "error");
+	for (n = 0; msg[n]; n++)
+		if (msg[n] == '\n' || msg[n] == '\r' ||
+		    ((unsigned char)msg[n] & 0x80))
+			msg[n] = msg[n] & 0x80 ? '?' : ' ';
+	while (n > 0 && msg[n - 1] == ' ')
+		msg[--n] = '\0';
+	feed_doc_warn(si->doc, "%d:%d: %s", e->line, e->int2, msg);
+}
+
+/*
+ * Marks an element whose end tag was really seen: libxml2 also "ends"
+ * an element on a mismatched end tag in recovery mode, and never ends
+ * the ones left open at the end of the input.
+ */
+static void
+closed_cb(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+    const xmlChar *uri)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct stop_info *si = ctxt->_private;
+
+	if (ctxt->node && !si->mismatch)
+		ctxt->node->_private = si;
+	si->mismatch = 0;
+	xmlSAX2EndElementNs(ctx, localname, prefix, uri);
+}
+
+/*
+ * Runs libxml2 on in[0..len) with the options of RELIABILITY.md §8.1;
+ * lenient adds RECOVER for the guarded second pass (X10). Returns 0 with
+ * *out set (free with xmlFreeDoc()), or an error code; *retry says if a
+ * lenient pass may be tried (not after a refusal for safety).
  */
 static int
 xml_read(struct pstate *ps, const char *in, size_t len,
-    const char *encoding, xmlDocPtr *out, struct herald_err *err)
+    const char *encoding, int lenient, xmlDocPtr *out, int *retry,
+    struct herald_err *err)
 {
-	struct stop_info si = { 0, 0, 0 };
+	struct stop_info si;
 	xmlParserCtxtPtr ctxt;
 	xmlDocPtr xdoc;
 	int rc = 0, opts = PARSE_XML_OPTS;
@@ -2058,7 +2178,12 @@ xml_read(struct pstate *ps, const char *in, size_t len,
 #if LIBXML_VERSION >= 21300
 	opts |= XML_PARSE_NO_XXE;	/* 2.13+: belt and braces */
 #endif
+	if (lenient)
+		opts |= XML_PARSE_RECOVER;
+	memset(&si, 0, sizeof(si));
+	si.doc = ps->doc;
 	*out = NULL;
+	*retry = 0;
 	/* Per thread in libxml2: a worker may predate feed_parse_init(). */
 	xmlSetGenericErrorFunc(NULL, silent_error_cb);
 	/* A new context per call: the parser runs on worker threads. */
@@ -2069,15 +2194,24 @@ xml_read(struct pstate *ps, const char *in, size_t len,
 	ctxt->_private = &si;
 	ctxt->sax->entityDecl = entity_decl_cb;
 	ctxt->sax->unparsedEntityDecl = unparsed_entity_decl_cb;
+	if (lenient) {
+		ctxt->sax->serror = lenient_error_cb;
+		ctxt->sax->endElementNs = closed_cb;
+	}
 	/* No URL: libxml2 is never given one (RELIABILITY X12). */
 	xdoc = xmlCtxtReadMemory(ctxt, in, (int)len, NULL, encoding, opts);
-	if (si.entity)
+	if (si.entity) {
 		rc = herald_err_set(err, HERALD_E_INVAL,
 		    "%d:%d: entity declarations not supported", si.line,
 		    si.col);
-	else if (!xdoc || !ctxt->wellFormed)
+	} else if (!xdoc || (!lenient && !ctxt->wellFormed)) {
 		rc = xml_error(ctxt, in, len, err);
-	else if (!ctxt->nsWellFormed)
+		*retry = rc == HERALD_E_INVAL && !strstr(err->msg, "too deep");
+	} else if (lenient) {
+		if (si.nerrors > PARSE_MAX_XML_WARN)
+			feed_doc_warn(ps->doc, "%d more XML errors",
+			    si.nerrors - PARSE_MAX_XML_WARN);
+	} else if (!ctxt->nsWellFormed)
 		feed_doc_warn(ps->doc, "namespace errors (undeclared "
 		    "prefix?); read leniently");
 	if (rc)
@@ -2086,6 +2220,192 @@ xml_read(struct pstate *ps, const char *in, size_t len,
 		*out = xdoc;
 	xmlFreeParserCtxt(ctxt);
 	return rc;
+}
+
+static int
+is_name_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' ||
+	    c == ':';
+}
+
+/* Appends "&#N;" for every character of the UTF-8 string s. */
+static void
+put_charrefs(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned long cp;
+	int n, i;
+
+	while (*p) {
+		n = *p < 0x80 ? 0 : *p < 0xe0 ? 1 : *p < 0xf0 ? 2 : 3;
+		cp = n == 0 ? *p : n == 1 ? (*p & 0x1fu) :
+		    n == 2 ? (*p & 0x0fu) : (*p & 0x07u);
+		for (i = 1; i <= n && p[i]; i++)
+			cp = cp << 6 | (p[i] & 0x3fu);
+		p += i;
+		(void)buf_printf(b, "&#%lu;", cp);
+	}
+}
+
+/*
+ * The length of a character or entity reference at s (s[0] == '&') that
+ * XML accepts as it is, or 0. *name receives the entity name's length.
+ */
+static size_t
+ref_len(const char *s, const char *end, size_t *name)
+{
+	const char *p = s + 1;
+
+	*name = 0;
+	if (p < end && *p == '#') {
+		p++;
+		if (p < end && (*p == 'x' || *p == 'X'))
+			for (p++; p < end && strchr("0123456789abcdefABCDEF",
+			    *p) && *p; p++)
+				;
+		else
+			for (; p < end && *p >= '0' && *p <= '9'; p++)
+				;
+		return p < end && *p == ';' && p - s > 2 ? (size_t)(p - s) + 1 :
+		    0;
+	}
+	for (; p < end && is_name_char((unsigned char)*p); p++)
+		;
+	if (p == s + 1 || p >= end || *p != ';')
+		return 0;
+	*name = (size_t)(p - s - 1);
+	return (size_t)(p - s) + 1;
+}
+
+/*
+ * The lexical repair before the lenient pass, on ASCII-compatible input:
+ * HTML named entities that XML does not define (&nbsp; &eacute; in RSS
+ * without a DOCTYPE) become character references, and a stray "&"
+ * becomes "&amp;" (feedparser and Miniflux do the same). Comments, CDATA,
+ * PIs and the DOCTYPE are copied as they are. Returns a new buffer or
+ * NULL when nothing needed fixing.
+ */
+static char *
+fix_entities(struct pstate *ps, const char *in, size_t len, size_t *outlen)
+{
+	static const char *const xml5[] = { "amp", "lt", "gt", "quot",
+	    "apos" };
+	const char *p = in, *end = in + len, *q, *skip_to;
+	char ref[80], *dec;
+	size_t n, name, i, nfix = 0;
+	long line = 1;
+	struct buf b;
+
+	/* "&" to "&amp;" is the worst growth: five times. */
+	buf_init(&b, len * 5 + 64);
+	while (p < end) {
+		skip_to = NULL;
+		if (*p == '<' && end - p >= 4 && !memcmp(p, "<!--", 4))
+			skip_to = "-->";
+		else if (*p == '<' && end - p >= 9 &&
+		    !memcmp(p, "<![CDATA[", 9))
+			skip_to = "]]>";
+		else if (*p == '<' && end - p >= 2 && p[1] == '?')
+			skip_to = "?>";
+		else if (*p == '<' && end - p >= 9 &&
+		    a_ncaseprefix(p, 9, "<!doctype"))
+			skip_to = ">";
+		if (skip_to) {
+			q = find_bytes(p + 2, end, skip_to);
+			q = q ? q + strlen(skip_to) : end;
+			if (buf_append(&b, p, (size_t)(q - p)))
+				goto toobig;
+			for (; p < q; p++)
+				line += *p == '\n';
+			continue;
+		}
+		if (*p != '&') {
+			line += *p == '\n';
+			if (buf_putc(&b, *p++))
+				goto toobig;
+			continue;
+		}
+		n = ref_len(p, end, &name);
+		for (i = 0; name && i < 5; i++)
+			if (strlen(xml5[i]) == name &&
+			    !memcmp(p + 1, xml5[i], name))
+				break;
+		if (n && !name && p[2] == 'X') {
+			/* &#X41; is HTML; XML wants a lower-case x. */
+			(void)buf_append(&b, "&#x", 3);
+			(void)buf_append(&b, p + 3, n - 3);
+			p += n;
+			nfix++;
+			continue;
+		}
+		if (n && (!name || i < 5)) {
+			(void)buf_append(&b, p, n);
+			p += n;
+			continue;
+		}
+		dec = NULL;
+		if (n && n < sizeof(ref)) {
+			memcpy(ref, p, n);
+			ref[n] = '\0';
+			dec = text_entities_decode(ref, n);
+		}
+		if (nfix++ < PARSE_MAX_XML_WARN)
+			feed_doc_warn(ps->doc, "line %ld: %s \"%.*s\" %s", line,
+			    dec && strcmp(dec, ref) ? "undefined entity" :
+			    "unescaped &", n && n < 40 ? (int)n : 1, p,
+			    dec && strcmp(dec, ref) ? "decoded as HTML" :
+			    "kept as text");
+		if (dec && strcmp(dec, ref)) {
+			put_charrefs(&b, dec);
+			p += n;
+		} else {
+			(void)buf_puts(&b, "&amp;");
+			p++;
+		}
+		free(dec);
+	}
+	if (nfix == 0)
+		goto toobig;
+	*outlen = buf_len(&b);
+	return buf_detach(&b);
+toobig:
+	buf_fini(&b);
+	return NULL;
+}
+
+/*
+ * RELIABILITY X10's guarded second pass, after the strict one failed on
+ * a complete body (the fetcher never parses a truncated one): HTML
+ * entities and stray "&" repaired lexically, then libxml2 in recovery
+ * mode. Every libxml2 error becomes a line:col warning; items whose end
+ * tag was not seen are dropped; fields are re-validated as UTF-8 by
+ * field_finish(). The strict error is the first warning.
+ */
+static int
+xml_lenient(struct pstate *ps, const char *in, size_t len,
+    const struct enc_plan *ep, xmlDocPtr *out, struct herald_err *err)
+{
+	struct herald_err lerr;
+	char *fixed = NULL;
+	size_t flen = 0;
+	int rc, retry;
+
+	if (sniff_not_feed(in, len))
+		return herald_err_set(err, HERALD_E_NOTFEED, "%s",
+		    sniff_not_feed(in, len));
+	feed_doc_warn(ps->doc, "%s; recovering", err->msg);
+	if (ep->width == 1)
+		fixed = fix_entities(ps, in, len, &flen);
+	rc = xml_read(ps, fixed ? fixed : in, fixed ? flen : len, ep->pass,
+	    1, out, &retry, &lerr);
+	free(fixed);
+	if (rc)
+		return rc == HERALD_E_INVAL ? herald_err_set(err, rc, "%s",
+		    err->msg) : herald_err_set(err, rc, "%s", lerr.msg);
+	ps->recovered = 1;
+	return 0;
 }
 
 struct feed_doc *
@@ -2097,7 +2417,7 @@ feed_parse(const char *data, size_t len, const char *content_type,
 	struct enc_plan ep;
 	struct pstate ps;
 	const char *in;
-	int rc;
+	int rc, retry = 0;
 
 	memset(&ps, 0, sizeof(ps));
 	buf_init(&ps.b, PARSE_MAX_FIELD);
@@ -2118,7 +2438,9 @@ feed_parse(const char *data, size_t len, const char *content_type,
 	}
 	rc = prescan(in, len, ep.width, ep.be, err);
 	if (rc == 0)
-		rc = xml_read(&ps, in, len, ep.pass, &xdoc, err);
+		rc = xml_read(&ps, in, len, ep.pass, 0, &xdoc, &retry, err);
+	if (rc && retry)
+		rc = xml_lenient(&ps, in, len, &ep, &xdoc, err);
 	if (rc == 0) {
 		ps.doc->encoding = xstrdup(ep.name);
 		rc = walk_doc(&ps, xdoc, base_url, err);

@@ -788,8 +788,8 @@ out:
  * replace it; nothing is written when the text is the same.
  */
 static const char sql_rev_save[] =
-    "INSERT INTO revisions (item_id, title, summary, content, hash, seen,"
-    " replaced)"
+    "INSERT INTO revisions (item_id, title, summary, content, hash,"
+    " seen_at, replaced_at)"
     " SELECT id, title, summary, content, hash, last_seen, ?3"
     " FROM items WHERE id = ?1 AND hash IS NOT ?2";
 

@@ -37,20 +37,33 @@ static const char sql_list[] =
     " ORDER BY COALESCE(i.published, i.first_seen) DESC, i.id DESC"
     " LIMIT ?5";
 
+/*
+ * With a topic the walk starts from item_tags_time (schema.c v2): the
+ * topic's tags newest first, so LIMIT stops it after as many rows even
+ * when the topic is rare; item_time is the item's COALESCE(published,
+ * first_seen), kept true by triggers. CROSS JOIN pins that order.
+ */
+static const char sql_list_by_topic[] =
+    "SELECT i.id, i.guid, i.link, i.title, i.summary,"
+    " COALESCE(f.name, f.url), f.url, i.published, i.updated,"
+    " i.first_seen,"
+    " (SELECT count(*) FROM item_sources n WHERE n.item_id = i.id)"
+    " FROM item_tags t CROSS JOIN items i ON i.id = t.item_id"
+    " LEFT JOIN feeds f ON f.id = (SELECT s.feed_id FROM item_sources s"
+    "  WHERE s.item_id = i.id ORDER BY s.first_seen, s.rowid LIMIT 1)"
+    " WHERE t.topic = ?3 AND t.item_time >= ?1 AND t.item_time < ?2"
+    " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM item_sources s"
+    "  WHERE s.item_id = i.id AND s.feed_id IN"
+    "  (SELECT id FROM feeds WHERE url = ?4 OR name = ?4)))"
+    " ORDER BY t.item_time DESC, t.item_id DESC"
+    " LIMIT ?5";
+
 static const char sql_list_topics[] =
     "SELECT topic, score FROM item_tags WHERE item_id = ?1"
     " ORDER BY score DESC, topic";
 
-/* One item's topics, copied: the statement moves on row by row. */
-struct topic_list {
-	char		**names;
-	double		*scores;
-	size_t		 n;
-	size_t		 cap;
-};
-
 static void
-topic_list_clear(struct topic_list *tl)
+topic_list_clear(struct store_topics *tl)
 {
 	size_t i;
 
@@ -59,8 +72,8 @@ topic_list_clear(struct topic_list *tl)
 	tl->n = 0;
 }
 
-static void
-topic_list_fini(struct topic_list *tl)
+void
+store_topics_fini(struct store_topics *tl)
 {
 	topic_list_clear(tl);
 	free(tl->names);
@@ -68,7 +81,7 @@ topic_list_fini(struct topic_list *tl)
 }
 
 static void
-topic_list_add(struct topic_list *tl, const char *name, double score)
+topic_list_add(struct store_topics *tl, const char *name, double score)
 {
 	if (tl->n == tl->cap) {
 		tl->cap = tl->cap ? tl->cap * 2 : 8;
@@ -82,8 +95,8 @@ topic_list_add(struct topic_list *tl, const char *name, double score)
 	tl->n++;
 }
 
-static int
-item_topics(struct store *st, int64_t id, struct topic_list *tl,
+int
+store_topics_load(struct store *st, int64_t id, struct store_topics *tl,
     struct herald_err *err)
 {
 	sqlite3_stmt *s = NULL;
@@ -131,7 +144,7 @@ list_bind(sqlite3_stmt *s, const struct store_list_query *q)
 }
 
 static void
-list_view(sqlite3_stmt *s, const struct topic_list *tl,
+list_view(sqlite3_stmt *s, const struct store_topics *tl,
     struct store_item_view *v)
 {
 	memset(v, 0, sizeof(*v));
@@ -158,14 +171,18 @@ store_list(struct store *st, const struct store_list_query *q,
 	static const struct store_list_query all = {
 		NULL, NULL, DATE_NONE, DATE_NONE, 0
 	};
-	struct topic_list tl = { 0 };
+	struct store_topics tl = { 0 };
 	struct store_item_view v;
 	sqlite3_stmt *s = NULL;
 	int rc;
 
 	if (!q)
 		q = &all;
-	rc = store_stmt(st, STMT_LIST, sql_list, &s, err);
+	if (q->topic)
+		rc = store_stmt(st, STMT_LIST_BY_TOPIC, sql_list_by_topic, &s,
+		    err);
+	else
+		rc = store_stmt(st, STMT_LIST, sql_list, &s, err);
 	if (rc)
 		goto out;
 	rc = list_bind(s, q);
@@ -177,7 +194,7 @@ store_list(struct store *st, const struct store_list_query *q,
 		rc = store_step_row(st, s, "listing items", err);
 		if (rc != 1)
 			break;
-		rc = item_topics(st, sqlite3_column_int64(s, 0), &tl, err);
+		rc = store_topics_load(st, sqlite3_column_int64(s, 0), &tl, err);
 		if (rc)
 			break;
 		list_view(s, &tl, &v);
@@ -187,7 +204,7 @@ store_list(struct store *st, const struct store_list_query *q,
 	}
 out:
 	store_stmt_release(s);
-	topic_list_fini(&tl);
+	store_topics_fini(&tl);
 	return rc;
 }
 

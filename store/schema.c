@@ -109,15 +109,17 @@ static const char schema_v1[] =
  * is OFF, which forbids FTS5 in triggers, so items_fts is kept in sync by
  * the store's own statements instead).
  *
- * revisions: the text an item had before an update replaced it (seen:
- * when that text was last written; replaced: when it stopped being
+ * revisions: the text an item had before an update replaced it (seen_at:
+ * when that text was last stored; replaced_at: when it stopped being
  * current).
  *
  * tombstones: (feed, key) and story key of every deleted item, so that
  * neither the feed that served it nor another feed brings it back.
  *
  * items_fts: FTS5 over title, summary, content with items as external
- * content: the text is stored once.
+ * content: the text is stored once. Its rank is bm25 with a title match
+ * worth four times and a summary match twice one in the content; as the
+ * table's own rank function, "ORDER BY rank" takes FTS5's fast path.
  */
 static const char schema_v2[] =
 	"ALTER TABLE feeds ADD COLUMN id_policy_forced TEXT;\n"
@@ -148,8 +150,8 @@ static const char schema_v2[] =
 	"	summary		TEXT,\n"
 	"	content		TEXT,\n"
 	"	hash		TEXT NOT NULL,\n"
-	"	seen		INTEGER NOT NULL,\n"
-	"	replaced	INTEGER NOT NULL\n"
+	"	seen_at		INTEGER NOT NULL,\n"
+	"	replaced_at	INTEGER NOT NULL\n"
 	");\n"
 	"CREATE INDEX revisions_item ON revisions (item_id);\n"
 	"CREATE TABLE tombstones (\n"
@@ -164,6 +166,8 @@ static const char schema_v2[] =
 	"CREATE VIRTUAL TABLE items_fts USING fts5 (title, summary, content,"
 	" content = 'items', content_rowid = 'id',"
 	" tokenize = 'unicode61 remove_diacritics 2');\n"
+	"INSERT INTO items_fts (items_fts, rank)"
+	" VALUES ('rank', 'bm25(4.0, 2.0, 1.0)');\n"
 	"INSERT INTO items_fts (items_fts) VALUES ('rebuild');\n";
 
 static const char *const steps[] = {

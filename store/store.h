@@ -219,6 +219,34 @@ typedef int store_feed_cb(const struct store_feed_view *f, void *arg);
 int	store_feeds_list(struct store *st, store_feed_cb *cb, void *arg,
 	    struct herald_err *err);
 
+/* ---- full-text search (search.c) ---- */
+
+struct store_search_query {
+	const char	*match;		/* FTS5 query syntax; required */
+	const char	*topic;		/* NULL = any */
+	int64_t		 since;		/* DATE_NONE = no bound */
+	long		 limit;		/* <= 0: no limit */
+	const char	*mark_open;	/* around matches in snippets; */
+	const char	*mark_close;	/* NULL = "[" and "]" */
+};
+
+struct store_search_hit {
+	struct store_item_view	 item;
+	double		 rank;		/* bm25: lower is a better match */
+	const char	*snippet;	/* matches marked; may be NULL */
+};
+
+/*
+ * Calls cb for each item whose title, summary or content matches
+ * q->match, best first (bm25; a title match weighs 4, summary 2,
+ * content 1), as store_list(): borrowed views, one read transaction, cb
+ * non-zero stops. A query FTS5 cannot parse ("AND (", "nocol:x") fails
+ * with HERALD_E_INVAL and "malformed search query ...".
+ */
+typedef int store_search_cb(const struct store_search_hit *h, void *arg);
+int	store_search(struct store *st, const struct store_search_query *q,
+	    store_search_cb *cb, void *arg, struct herald_err *err);
+
 /* Counts for status lines. */
 int	store_count_items(struct store *st, int64_t *n, struct herald_err *err);
 

@@ -6,6 +6,7 @@
 #ifndef HERALD_STORE_STORE_INT_H
 #define HERALD_STORE_STORE_INT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
@@ -48,9 +49,6 @@ struct herald_err;
 	X(LIST_BY_TOPIC)						\
 	X(SEARCH)							\
 	X(SEARCH_SNIPPET)						\
-	X(ITEM_GET)							\
-	X(ITEM_SOURCES)							\
-	X(ITEM_REVISIONS)						\
 	X(FEEDS_LIST)							\
 	X(COUNT_ITEMS)
 
@@ -128,6 +126,20 @@ int	store_tx_begin(struct store *st, struct store_tx *tx,
 	    struct herald_err *err);
 int	store_tx_end(struct store *st, struct store_tx *tx, int rc,
 	    struct herald_err *err);
+
+/*
+ * One item's topics, copied (query.c): the statement that lists items
+ * moves on row by row. Zero it before use; store_topics_fini() frees.
+ */
+struct store_topics {
+	char		**names;
+	double		*scores;
+	size_t		 n;
+	size_t		 cap;
+};
+int	store_topics_load(struct store *st, int64_t item_id,
+	    struct store_topics *tl, struct herald_err *err);
+void	store_topics_fini(struct store_topics *tl);
 
 /*
  * The SQL that takes the schema from version v to v + 1, for

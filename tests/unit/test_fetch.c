@@ -43,6 +43,12 @@ struct got {
 	char		 body[256];
 	size_t		 len;
 	char		 etag[64];
+	long		 max_age;
+	long		 retry_after;
+	long		 redirects;
+	int		 permanent;
+	char		 final_url[256];
+	char		 klass[32];
 };
 
 static void
@@ -113,6 +119,35 @@ handle(struct conn *c)
 		    "ETag: \"a\x1b]0;x\x07" "b\"\r\nContent-Length: 2\r\n"
 		    "Connection: close\r\n\r\n");
 		respond(c, head, "ok", 2);
+	} else if (!strncmp(c->req, "GET /moved ", 11)) {
+		respond(c, "HTTP/1.1 301 Moved Permanently\r\nLocation: /moved2"
+		    "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", "", 0);
+	} else if (!strncmp(c->req, "GET /moved2 ", 12)) {
+		respond(c, "HTTP/1.1 308 Permanent Redirect\r\nLocation: /feed"
+		    "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", "", 0);
+	} else if (!strncmp(c->req, "GET /mixed ", 11)) {
+		respond(c, "HTTP/1.1 301 Moved Permanently\r\nLocation: /temp"
+		    "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", "", 0);
+	} else if (!strncmp(c->req, "GET /temp ", 10)) {
+		respond(c, "HTTP/1.1 302 Found\r\nLocation: /feed"
+		    "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", "", 0);
+	} else if (!strncmp(c->req, "GET /loop ", 10)) {
+		respond(c, "HTTP/1.1 302 Found\r\nLocation: /loop"
+		    "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", "", 0);
+	} else if (!strncmp(c->req, "GET /file ", 10)) {
+		respond(c, "HTTP/1.1 302 Found\r\nLocation: file:///etc/passwd"
+		    "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", "", 0);
+	} else if (!strncmp(c->req, "GET /cc ", 8)) {
+		respond(c, "HTTP/1.1 200 OK\r\nCache-Control: public, "
+		    "max-age=7200\r\nContent-Length: 2\r\n"
+		    "Connection: close\r\n\r\n", "ok", 2);
+	} else if (!strncmp(c->req, "GET /expires ", 13)) {
+		respond(c, "HTTP/1.1 200 OK\r\nDate: Fri, 01 Mar 2024 12:00:00 "
+		    "GMT\r\nExpires: Fri, 01 Mar 2024 13:00:00 GMT\r\n"
+		    "Content-Length: 2\r\nConnection: close\r\n\r\n", "ok", 2);
+	} else if (!strncmp(c->req, "GET /busy ", 10)) {
+		respond(c, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 120"
+		    "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", "", 0);
 	} else if (!strncmp(c->req, "GET /hang ", 10)) {
 		/* Never answer; keep the connection open. */
 	} else
@@ -195,6 +230,14 @@ done_cb(struct fetch_result *r, void *arg)
 	snprintf(g->body, sizeof(g->body), "%.*s", (int)(r->len < 200 ? r->len :
 	    200), r->body ? r->body : "");
 	snprintf(g->etag, sizeof(g->etag), "%s", r->etag ? r->etag : "");
+	g->max_age = r->max_age;
+	g->retry_after = r->retry_after;
+	g->redirects = r->redirects;
+	g->permanent = r->permanent;
+	snprintf(g->final_url, sizeof(g->final_url), "%s",
+	    r->final_url ? r->final_url : "");
+	snprintf(g->klass, sizeof(g->klass), "%s",
+	    r->error_class ? r->error_class : "");
 }
 
 static void
@@ -213,7 +256,7 @@ fetch_once(const char *path, const char *etag, int allow_private,
 	uv_loop_t loop;
 	struct srv srv;
 	struct fetcher *f;
-	struct fetch_opts o = { 4, 2, 10, max_body, allow_private, "test" };
+	struct fetch_opts o = { 4, 2, 10, max_body, allow_private, "test", "" };
 	struct fetch_req req;
 	char url[128];
 
@@ -282,7 +325,7 @@ test_http_error(void **state)
 	fetch_once("/nope", NULL, 1, 1 << 20, &g, NULL);
 	assert_int_equal(g.outcome, FETCH_OK);
 	assert_int_equal(g.status, 404);
-	assert_string_equal(g.error, "HTTP 404");
+	assert_string_equal(g.error, "HTTP 404 Not Found");
 }
 
 static void
@@ -332,6 +375,47 @@ test_abort_on_close(void **state)
 	assert_int_equal(g.outcome, FETCH_ABORTED);
 }
 
+static void
+test_redirects(void **state)
+{
+	struct got g;
+
+	(void)state;
+	fetch_once("/moved", NULL, 1, 1 << 20, &g, NULL);
+	assert_int_equal(g.status, 200);
+	assert_int_equal(g.redirects, 2);
+	assert_int_equal(g.permanent, 1);
+	assert_non_null(strstr(g.final_url, "/feed"));
+	/* One temporary hop makes the whole move temporary. */
+	fetch_once("/mixed", NULL, 1, 1 << 20, &g, NULL);
+	assert_int_equal(g.status, 200);
+	assert_int_equal(g.permanent, 0);
+	fetch_once("/loop", NULL, 1, 1 << 20, &g, NULL);
+	assert_int_equal(g.outcome, FETCH_FAILED);
+	assert_string_equal(g.klass, "redirect");
+	/* Redirects never leave http(s). */
+	fetch_once("/file", NULL, 1, 1 << 20, &g, NULL);
+	assert_int_equal(g.outcome, FETCH_FAILED);
+}
+
+static void
+test_freshness_hints(void **state)
+{
+	struct got g;
+
+	(void)state;
+	fetch_once("/cc", NULL, 1, 1 << 20, &g, NULL);
+	assert_int_equal(g.max_age, 7200);
+	fetch_once("/expires", NULL, 1, 1 << 20, &g, NULL);
+	assert_int_equal(g.max_age, 3600);
+	fetch_once("/feed", NULL, 1, 1 << 20, &g, NULL);
+	assert_int_equal(g.max_age, -1);
+	fetch_once("/busy", NULL, 1, 1 << 20, &g, NULL);
+	assert_int_equal(g.status, 429);
+	assert_int_equal(g.retry_after, 120);
+	assert_string_equal(g.klass, "http");
+}
+
 int
 main(void)
 {
@@ -342,6 +426,8 @@ main(void)
 		cmocka_unit_test(test_private_refused),
 		cmocka_unit_test(test_header_sanitised),
 		cmocka_unit_test(test_abort_on_close),
+		cmocka_unit_test(test_redirects),
+		cmocka_unit_test(test_freshness_hints),
 	};
 	int rc;
 
