@@ -23,7 +23,7 @@ PKGS = libuv:libuv1-dev libcurl:libcurl4-openssl-dev libxml-2.0:libxml2-dev \
        sqlite3:libsqlite3-dev jansson:libjansson-dev libutf8proc:libutf8proc-dev \
        libsystemd:libsystemd-dev libcrypto:libssl-dev cmocka:libcmocka-dev
 PC_NAMES = $(foreach p,$(PKGS),$(firstword $(subst :, ,$(p))))
-DEB_PKGS = pkg-config gcc make python3 sqlite3 \
+DEB_PKGS = pkg-config gcc make python3 sqlite3 systemd libxml2-utils \
 	   $(foreach p,$(PKGS),$(lastword $(subst :, ,$(p))))
 BENCH_DEB_PKGS = nginx-light curl time python3
 
@@ -150,9 +150,18 @@ hdrcheck:
 	  echo "#include \"$$h\"" | $(CC) $(HERALD_CPPFLAGS) $(WARN) -x c -fsyntax-only - || exit 1; \
 	done; echo "hdrcheck: ok"
 
+MANPAGES = docs/heraldd.8 docs/heraldd.conf.5 $(wildcard docs/herald.1) \
+	   $(wildcard docs/herald.topic.5)
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
+COMPLETIONDIR ?= /usr/share/bash-completion/completions
+
 install: $(HERALDD) $(HERALD)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
-	  $(DESTDIR)$(SYSCONFDIR)/herald/topics $(DESTDIR)$(SYSTEMDUNITDIR)
+	  $(DESTDIR)$(SYSCONFDIR)/herald/topics $(DESTDIR)$(SYSTEMDUNITDIR) \
+	  $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(HERALDD) $(DESTDIR)$(SBINDIR)/heraldd
 	install -m 755 $(HERALD) $(DESTDIR)$(BINDIR)/herald
 	sed -e 's|^database *=.*|database = /var/lib/herald/herald.db|' \
@@ -162,10 +171,21 @@ install: $(HERALDD) $(HERALD)
 	install -m 644 config/topics/*.topic $(DESTDIR)$(SYSCONFDIR)/herald/topics/
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	  systemd/heraldd.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/heraldd.service
+	install -m 644 systemd/herald.sysusers $(DESTDIR)$(SYSUSERSDIR)/herald.conf
+	install -m 644 systemd/herald.tmpfiles $(DESTDIR)$(TMPFILESDIR)/herald.conf
+	for m in $(MANPAGES); do \
+	  s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	if [ -f completion/herald.bash ]; then \
+	  install -d $(DESTDIR)$(COMPLETIONDIR) && \
+	  install -m 644 completion/herald.bash $(DESTDIR)$(COMPLETIONDIR)/herald; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/heraldd $(DESTDIR)$(BINDIR)/herald \
-	  $(DESTDIR)$(SYSTEMDUNITDIR)/heraldd.service
+	  $(DESTDIR)$(SYSTEMDUNITDIR)/heraldd.service \
+	  $(DESTDIR)$(SYSUSERSDIR)/herald.conf $(DESTDIR)$(TMPFILESDIR)/herald.conf \
+	  $(DESTDIR)$(COMPLETIONDIR)/herald
+	for m in $(MANPAGES); do s=$${m##*.}; b=$${m##*/}; \
+	  rm -f $(DESTDIR)$(MANDIR)/man$$s/$$b; done
 
 clean:
 	rm -rf build build-asan

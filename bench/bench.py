@@ -39,6 +39,39 @@ def measure(cmd):
             "rss_mib": ru.ru_maxrss / 1024.0}
 
 
+def access_mix(path, pos):
+    """Status counts and conditional requests logged after offset pos."""
+    mix = {}
+    cond = 0
+    if not os.path.exists(path):
+        return {"mix": mix, "conditional": 0}
+    with open(path, errors="replace") as fh:
+        fh.seek(pos)
+        for line in fh:
+            f = line.split()
+            if len(f) < 2:
+                continue
+            mix[f[1]] = mix.get(f[1], 0) + 1
+            q = line.split('"')
+            inm = q[3] if len(q) > 3 else "-"
+            if f[1] == "304" and inm not in ("-", ""):
+                cond += 1
+    return {"mix": mix, "conditional": cond}
+
+
+def run_peers(bench, corpus, tools, runs, work):
+    """Times the peers through ../shared/bench/peers; returns its rows."""
+    out = os.path.join(work, "peers.jsonl")
+    subprocess.run([os.path.join(bench, "peers"), "--corpus", corpus,
+                    "--tools", tools, "--runs", str(runs), "--out", out,
+                    "--scenarios", "cold,warm-2nd,warm,round2"], check=False)
+    rows = []
+    if os.path.exists(out):
+        with open(out) as fh:
+            rows = [json.loads(l) for l in fh if l.strip()]
+    return rows
+
+
 def count_items(db):
     con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
     try:
@@ -51,10 +84,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--build", default="build")
     ap.add_argument("--shared", default="../shared")
-    ap.add_argument("-n", type=int, default=int(os.environ.get("BENCH_N", "100")))
+    ap.add_argument("-n", type=int, default=int(os.environ.get("BENCH_N", "1000")))
     ap.add_argument("-m", type=int, default=50)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--max-per-host", type=int, default=16)
+    ap.add_argument("--max-per-host", type=int, default=64)
+    ap.add_argument("--peers", default=os.environ.get("BENCH_PEERS", "newsboat,sfeed"),
+                    help="peer tools to time in the same run ('' for none)")
     a = ap.parse_args()
 
     bench = os.path.join(a.shared, "bench")
@@ -106,7 +141,10 @@ def main():
                     subprocess.run([serve, "round", "2", corpus], check=True,
                                    stdout=subprocess.DEVNULL)
                 before = count_items(db) if os.path.exists(db) else 0
+                alog = os.path.join(corpus, "access.log")
+                apos = os.path.getsize(alog) if os.path.exists(alog) else 0
                 r = measure(cmd)
+                r["http"] = access_mix(alog, apos)
                 if r["rc"] != 0:
                     sys.exit("bench: heraldd exited %d" % r["rc"])
                 r["items"] = count_items(db)
@@ -121,6 +159,12 @@ def main():
                     subprocess.run([serve, "round", "1", corpus], check=True,
                                    stdout=subprocess.DEVNULL)
             rows[scen] = res
+            peer_rows = run_peers(bench, corpus, a.peers, a.runs, work) \
+            if a.peers else []
+        subprocess.run([serve, "start", corpus], check=True,
+                       stdout=subprocess.DEVNULL)
+        subprocess.run([serve, "round", "1", corpus], check=True,
+                       stdout=subprocess.DEVNULL)
         # Topic quality on round 1.
         shutil.copy(os.path.join(work, "r1.db"), db)
         labels = {}
@@ -173,6 +217,26 @@ def main():
             scen, med(res, "wall"), min(r["wall"] for r in res),
             max(r["wall"] for r in res), med(res, "cpu"), med(res, "rss_mib"),
             res[-1]["items"], res[-1]["added"]))
+    for scen, res in rows.items():
+        print("herald %s HTTP: %s, conditional 304s %d" % (
+            scen, res[-1]["http"]["mix"], res[-1]["http"]["conditional"]))
+    if peer_rows:
+        print("\npeers in the same run (medians) and herald's speed-up:")
+        print("| tool | scenario | wall s | CPU s | peak RSS MiB | items | "
+              "herald x faster |")
+        print("|---|---|---|---|---|---|---|")
+        groups = {}
+        for r in peer_rows:
+            groups.setdefault((r["tool"], r["scenario"].split()[0]), []).append(r)
+        for (tool, scen), rs in sorted(groups.items()):
+            w = statistics.median(r["wall_s"] for r in rs)
+            hs = {"warm-2nd": None, "warm": "warm", "cold": "cold",
+                  "round2": "round2"}.get(scen)
+            ratio = ("%.1f" % (w / med(rows[hs], "wall"))) if hs else "-"
+            print("| %s | %s | %.2f | %.2f | %.0f | %s | %s |" % (
+                tool, scen, w, statistics.median(r["cpu_s"] for r in rs),
+                statistics.median(r["rss_mb"] for r in rs),
+                rs[-1].get("items"), ratio))
     prec = tp / (tp + fp) if tp + fp else 0.0
     rec = tp / r1_on if r1_on else 0.0
     print("topic israel-hamas on round 1: tagged=%d on-topic=%d off-topic=%d "

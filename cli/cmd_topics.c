@@ -628,15 +628,17 @@ cmd_topics(int argc, char **argv, const struct cli_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const struct option retagopts[] = {
+	static const struct option subopts[] = {
+		{ "format", required_argument, NULL, 'o' },
 		{ "topic", required_argument, NULL, 't' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *opt = NULL, *sub = "list", *only = NULL;
+	struct cli_opts lo = *o;
 	struct topic_set *ts;
-	int ch, rc, dry = 0;
+	int ch, f, rc, dry = 0;
 
 	/* "+": stop at the subcommand, whose options are its own. */
 	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
@@ -654,27 +656,39 @@ cmd_topics(int argc, char **argv, const struct cli_opts *o)
 	}
 	if (optind < argc)
 		sub = argv[optind++];
-	if (strcmp(sub, "retag") == 0) {
-		argc -= optind - 1;
-		argv += optind - 1;
-		optind = 0;	/* glibc: start afresh on the new vector */
-		while ((ch = getopt_long(argc, argv, "+h", retagopts,
-		    NULL)) != -1) {
-			switch (ch) {
-			case 't':
-				only = optarg;
-				break;
-			case 'n':
-				dry = 1;
-				break;
-			case 'h':
-				usage(stdout);
-				return CLI_EXIT_OK;
-			default:
-				usage(stderr);
+	/* The subcommand's own options: --format, and retag's. */
+	argc -= optind - 1;
+	argv += optind - 1;
+	optind = 0;	/* glibc: start afresh on the new vector */
+	while ((ch = getopt_long(argc, argv, "+h", subopts, NULL)) != -1) {
+		switch (ch) {
+		case 'o':
+			f = cli_format_parse(optarg);
+			if (f < 0) {
+				fprintf(stderr, "herald topics: --format \"%s\": "
+				    "expected table, json, tsv or csv\n", optarg);
 				return CLI_EXIT_USAGE;
 			}
+			lo.format = (enum cli_format)f;
+			break;
+		case 't':
+			only = optarg;
+			break;
+		case 'n':
+			dry = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return CLI_EXIT_OK;
+		default:
+			usage(stderr);
+			return CLI_EXIT_USAGE;
 		}
+	}
+	if ((only || dry) && strcmp(sub, "retag") != 0) {
+		fprintf(stderr, "herald topics: --topic and --dry-run are "
+		    "retag's options\n");
+		return CLI_EXIT_USAGE;
 	}
 	if (optind < argc || (strcmp(sub, "list") != 0 &&
 	    strcmp(sub, "check") != 0 && strcmp(sub, "test") != 0 &&
@@ -691,9 +705,9 @@ cmd_topics(int argc, char **argv, const struct cli_opts *o)
 	} else if (strcmp(sub, "test") == 0)
 		rc = topics_test(ts);
 	else if (strcmp(sub, "retag") == 0)
-		rc = topics_retag(ts, only, dry, o);
+		rc = topics_retag(ts, only, dry, &lo);
 	else
-		rc = topics_list(ts, o);
+		rc = topics_list(ts, &lo);
 	topic_set_free(ts);
 	return rc;
 }

@@ -16,6 +16,7 @@
 #include "parse.h"
 
 #include <errno.h>
+#include <iconv.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -671,6 +672,153 @@ plan_bom(const char *data, size_t len, struct enc_plan *ep)
 	return 0;
 }
 
+/* memmem() is a GNU extension; this is all the sniffer needs. */
+static const char *
+find_bytes(const char *p, const char *end, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (; end - p >= (ptrdiff_t)n; p++)
+		if (!memcmp(p, s, n))
+			return p;
+	return NULL;
+}
+
+/*
+ * Labels iconv spells differently (Python's, which feeds copy); else the
+ * name with '_' as '-' ("ebcdic_cp_us"). Into out.
+ */
+static void
+iconv_name(const char *name, char *out, size_t outsz)
+{
+	static const char *const alias[][2] = {
+		{ "maclatin2", "MAC-CENTRALEUROPE" },
+		{ "maciceland", "MAC-IS" },
+		{ "maccyrillic", "MAC-CYRILLIC" },
+		{ "macintosh", "MACINTOSH" }, { "mac", "MACINTOSH" },
+		{ "csmacintosh", "MACINTOSH" }, { "ibm039", "IBM037" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(alias) / sizeof(alias[0]); i++) {
+		if (!a_casecmp(name, alias[i][0])) {
+			snprintf(out, outsz, "%s", alias[i][1]);
+			return;
+		}
+	}
+	snprintf(out, outsz, "%s", name);
+	for (i = 0; out[i]; i++)
+		if (out[i] == '_')
+			out[i] = '-';
+}
+
+/*
+ * from[0..len) to UTF-8 with iconv, for the encodings libxml2 cannot
+ * take from the declaration (a name like "437" is not a valid XML
+ * encoding name; EBCDIC; iconv-only labels). Undecodable bytes become
+ * U+FFFD, counted in *nbad. Returns NULL when iconv does not know the
+ * name.
+ */
+static char *
+transcode(const char *name, const char *in, size_t len, size_t *outlen,
+    size_t *nbad)
+{
+	char cname[64], *out, *op, *ip;
+	size_t cap, il, ol;
+	iconv_t cd;
+
+	iconv_name(name, cname, sizeof(cname));
+	cd = iconv_open("UTF-8", cname);
+	if (cd == (iconv_t)-1)
+		return NULL;
+	cap = len * 4 + 64;
+	out = xmalloc(cap);
+	ip = (char *)(uintptr_t)in;
+	il = len;
+	op = out;
+	ol = cap - 1;
+	*nbad = 0;
+	while (il > 0) {
+		if (iconv(cd, &ip, &il, &op, &ol) != (size_t)-1)
+			break;
+		if (errno == E2BIG)
+			break;	/* cannot happen at 4x; stop safely */
+		/* EILSEQ or EINVAL: one replacement, skip one byte. */
+		if (ol < 3)
+			break;
+		memcpy(op, "\xef\xbf\xbd", 3);
+		op += 3;
+		ol -= 3;
+		ip++;
+		il--;
+		(*nbad)++;
+	}
+	iconv_close(cd);
+	*op = '\0';
+	*outlen = (size_t)(op - out);
+	return out;
+}
+
+static int
+iconv_known(const char *name)
+{
+	char cname[64];
+	iconv_t cd;
+
+	iconv_name(name, cname, sizeof(cname));
+	cd = iconv_open("UTF-8", cname);
+	if (cd == (iconv_t)-1)
+		return 0;
+	iconv_close(cd);
+	return 1;
+}
+
+/*
+ * The transcoded document's declaration still names the old encoding
+ * (or an invalid name like "437" that libxml2 refuses): blank it to a
+ * plain one of the same length, so lines and columns stay.
+ */
+static void
+decl_rewrite(char *s, size_t len)
+{
+	static const char decl[] = "<?xml version=\"1.0\"?>";
+	const char *q;
+	size_t dl;
+
+	if (len < 5 || memcmp(s, "<?xml", 5) != 0)
+		return;
+	q = find_bytes(s, s + (len > 512 ? 512 : len), "?>");
+	if (!q)
+		return;
+	dl = (size_t)(q + 2 - s);
+	if (dl < sizeof(decl) - 1)
+		return;
+	memset(s, ' ', dl);
+	memcpy(s, decl, sizeof(decl) - 1);
+}
+
+/*
+ * EBCDIC documents start "<?xm" in code page 037 (XML 1.0 Appendix F);
+ * their declaration, read through 037, names the exact code page.
+ */
+static int
+plan_ebcdic(const char *data, size_t len, struct enc_plan *ep)
+{
+	char head[256], decl[64], *t;
+	size_t n = len < sizeof(head) - 1 ? len : sizeof(head) - 1, tl, bad;
+
+	if (len < 4 || memcmp(data, "\x4c\x6f\xa7\x94", 4) != 0)
+		return 0;
+	plan_set(ep, "IBM037", NULL, 1, 0);
+	memcpy(head, data, n);
+	t = transcode("IBM037", head, n, &tl, &bad);
+	/* transcode() rewrote the declaration: read the original's. */
+	if (t && decl_encoding(t, tl, decl, sizeof(decl)) && iconv_known(decl))
+		plan_set(ep, decl, NULL, 1, 0);
+	free(t);
+	return 1;
+}
+
 /*
  * Decides the input encoding: a byte-order mark, then the charset of the
  * HTTP Content-Type (RFC 7303 §3: it overrides the XML declaration), then
@@ -684,7 +832,7 @@ plan_encoding(struct pstate *ps, const char *data, size_t len,
 {
 	int has_decl = decl_encoding(data, len, decl, sz);
 
-	if (plan_bom(data, len, ep))
+	if (plan_bom(data, len, ep) || plan_ebcdic(data, len, ep))
 		return;
 	if (ct_charset(content_type, http, sz)) {
 		/* US-ASCII is a subset; many servers say it of UTF-8. */
@@ -713,7 +861,7 @@ plan_encoding(struct pstate *ps, const char *data, size_t len,
 			return;
 		}
 	}
-	if (has_decl && enc_known(decl)) {
+	if (has_decl && (enc_known(decl) || iconv_known(decl))) {
 		plan_set(ep, decl, NULL, 1, 0);
 		return;
 	}
@@ -825,25 +973,27 @@ decode_input(struct pstate *ps, const char *data, size_t *len,
 {
 	const char *in;
 
+	size_t nbad = 0, tl;
+
 	in = fix_utf8(ps, data, len, decl, ep, owned);
-	if (*owned || ep->width != 1 || !is_cp1252_label(ep->name))
+	if (*owned || ep->width != 1 || ep->utf8)
 		return in;
+	if (!is_cp1252_label(ep->name)) {
+		*owned = transcode(ep->name, data, *len, &tl, &nbad);
+		if (!*owned)
+			return in;
+		if (nbad)
+			feed_doc_warn(ps->doc, "%zu byte(s) not valid %s "
+			    "replaced with U+FFFD", nbad, ep->name);
+		decl_rewrite(*owned, tl);
+		*len = tl;
+		ep->pass = "UTF-8";
+		return *owned;
+	}
 	*owned = cp1252_to_utf8(data, *len, len);
 	/* An explicit encoding overrides the XML declaration in libxml2. */
 	ep->pass = "UTF-8";
 	return *owned;
-}
-
-/* memmem() is a GNU extension; this is all the sniffer needs. */
-static const char *
-find_bytes(const char *p, const char *end, const char *s)
-{
-	size_t n = strlen(s);
-
-	for (; end - p >= (ptrdiff_t)n; p++)
-		if (!memcmp(p, s, n))
-			return p;
-	return NULL;
 }
 
 /* Skips white space, a UTF-8 BOM, comments, PIs and a doctype. */

@@ -270,8 +270,9 @@ static const char sql_export[] =
     "   COALESCE(f.name, f.url), 'url', f.url))"
     "  FROM item_sources s JOIN feeds f ON f.id = s.feed_id"
     "  WHERE s.item_id = i.id)"
-    " FROM items i JOIN item_tags t ON t.item_id = i.id AND t.topic = ?1"
-    " WHERE COALESCE(i.published, i.first_seen) >= ?2"
+    " FROM items i CROSS JOIN item_tags t"
+    " WHERE t.item_id = i.id AND t.topic = ?1"
+    " AND COALESCE(i.published, i.first_seen) >= ?2"
     " AND COALESCE(i.published, i.first_seen) < ?3"
     " ORDER BY COALESCE(i.published, i.first_seen) DESC, i.id DESC"
     " LIMIT ?4";
@@ -353,15 +354,20 @@ out:
 }
 
 /*
- * items counts the feed's sources through the (feed_id, feed_key) index;
- * new_since has no index of its own and scans those rows once more.
+ * items counts the feed's sources through the (feed_id, feed_key) index.
+ * new_since walks only the recent end of items_time (there is no index
+ * on item_sources.first_seen), so an item first seen recently but dated
+ * before since is not counted as new.
  */
 static const char sql_feed_stats[] =
-    "SELECT f.id, f.url, f.name, f.enabled, f.last_success,"
+    "WITH recent(feed_id, n) AS (SELECT s.feed_id, count(*)"
+    "  FROM items i CROSS JOIN item_sources s"
+    "  WHERE COALESCE(i.published, i.first_seen) >= ?1"
+    "  AND s.item_id = i.id AND s.first_seen >= ?1 GROUP BY s.feed_id)"
+    " SELECT f.id, f.url, f.name, f.enabled, f.last_success,"
     " f.last_attempt, f.last_error, f.last_status, f.failures,"
     " (SELECT count(*) FROM item_sources s WHERE s.feed_id = f.id),"
-    " (SELECT count(*) FROM item_sources s WHERE s.feed_id = f.id"
-    "  AND s.first_seen >= ?1)"
+    " COALESCE((SELECT n FROM recent WHERE recent.feed_id = f.id), 0)"
     " FROM feeds f ORDER BY f.id";
 
 int

@@ -219,6 +219,59 @@ typedef int store_feed_cb(const struct store_feed_view *f, void *arg);
 int	store_feeds_list(struct store *st, store_feed_cb *cb, void *arg,
 	    struct herald_err *err);
 
+/* ---- deletion, retention, upkeep (prune.c) ---- */
+
+/*
+ * Deletes the items ids[0..n) (herald rm) in one transaction, with their
+ * sources, tags and revisions; each leaves a tombstone per (feed, key)
+ * and its story key, so that no feed brings it back (store_doc_commit()).
+ * Ids that do not exist are skipped; *deleted (may be NULL) counts the
+ * items removed.
+ */
+int	store_items_delete(struct store *st, const int64_t *ids, size_t n,
+	    int64_t now, size_t *deleted, struct herald_err *err);
+
+/* A feed's own limits; a negative one defers to the global limit. */
+struct store_prune_feed {
+	int64_t		 feed_id;	/* 0: the feed is named by url */
+	const char	*url;		/* borrowed */
+	int64_t		 max_age;	/* seconds; -1 = global, 0 = none */
+	long		 max_items;	/* -1 = global, 0 = none */
+};
+
+struct store_prune_policy {
+	int64_t		 max_age;	/* seconds; 0 = no limit */
+	long		 max_items;	/* newest kept per feed; 0 = no limit */
+	/* Items tagged by a topic are kept this long whatever the limits
+	   above say; 0 = for ever. */
+	int64_t		 topic_max_age;
+	const struct store_prune_feed *feeds;	/* overrides; borrowed */
+	size_t		 nfeeds;
+};
+
+struct store_prune_stats {
+	size_t	deleted;	/* items removed */
+	size_t	tombstones;	/* (feed, key) tombstones written */
+};
+
+/*
+ * Retention, in one transaction: an item's time is COALESCE(published,
+ * first_seen) (what herald list orders by); it is kept while any feed
+ * carrying it keeps it (within that feed's max_age and among its
+ * max_items newest), or while it is tagged and within topic_max_age.
+ * Everything else goes, with tombstones as store_items_delete(). Writes
+ * nothing when no limit is set.
+ */
+int	store_prune(struct store *st, const struct store_prune_policy *p,
+	    int64_t now, struct store_prune_stats *stats,
+	    struct herald_err *err);
+
+/*
+ * Optimizes the full-text index, VACUUMs and truncates the WAL. Not in a
+ * group; needs free space about the size of the database.
+ */
+int	store_vacuum(struct store *st, struct herald_err *err);
+
 /* ---- full-text search (search.c) ---- */
 
 struct store_search_query {

@@ -274,8 +274,11 @@ test_atom10_xml_base(void **state)
 	assert_string_equal(it->id, "tag:atom.example,2024:1");
 	assert_int_equal(it->published, utc("2024-03-03T07:00:00Z"));
 	assert_int_equal(it->updated, utc("2024-03-03T08:30:00Z"));
-	/* RFC 4287 §4.2.1: the feed's author is inherited. */
-	assert_string_equal(it->author, "Feed Author");
+	/*
+	 * RFC 4287 §4.2.1: the feed's author is inherited, written
+	 * "name (email)" as feedparser does.
+	 */
+	assert_string_equal(it->author, "Feed Author (feed@atom.example)");
 	assert_string_equal(it->summary, "An html summary");
 	assert_non_null(strstr(it->content, "with a < sign."));
 	assert_non_null(strstr(it->content, "Second bold one."));
@@ -386,6 +389,7 @@ test_libxml2_silent(void **state)
 	    "<rss version=\"2.0\"><channel><title>a\x81 b</title>"
 	    "</channel></rss>";
 	struct herald_err err;
+	struct feed_doc *doc;
 	FILE *tmp;
 	int saved;
 
@@ -396,7 +400,12 @@ test_libxml2_silent(void **state)
 	saved = dup(STDERR_FILENO);
 	assert_true(saved >= 0);
 	assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
-	assert_rejected(parse_str(s, &err), &err, "not XML");
+	/* iconv reads it, the bad byte becomes U+FFFD, with a warning. */
+	doc = parse_str(s, &err);
+	assert_non_null(doc);
+	assert_true(doc->bozo);
+	assert_doc_utf8(doc);
+	feed_doc_free(doc);
 	fflush(stderr);
 	assert_true(dup2(saved, STDERR_FILENO) >= 0);
 	close(saved);
@@ -570,9 +579,9 @@ test_not_feeds(void **state)
 	assert_rejected(parse_str("<?xml version=\"1.0\"?><opml><body/>"
 	    "</opml>", &err), &err, "not a feed: root element <opml>");
 	assert_rejected(parse_fixture("garbage.xml", NULL, NULL, &err), &err,
-	    "not XML: 1:");
-	assert_rejected(parse_str("<rss><channel><title>x</channel></rss>",
-	    &err), &err, "not XML: 1:");
+	    "not a feed: no root element");
+	assert_rejected(parse_str("\x01\x02 no markup at all", &err), &err,
+	    "not a feed: no root element");
 	assert_rejected(parse_str("{\"version\": \"https://jsonfeed.org\"}",
 	    &err), &err, "not a feed: got JSON");
 	assert_null(feed_parse("", 0, NULL, NULL, &err));
@@ -855,7 +864,21 @@ test_item_cap(void **state)
 	feed_doc_free(doc);
 }
 
-/* A body cut anywhere: refused or parsed, never a crash or bad UTF-8. */
+static size_t
+count_in(const char *s, size_t n, const char *needle)
+{
+	size_t i, c = 0, k = strlen(needle);
+
+	for (i = 0; i + k <= n; i++)
+		if (!memcmp(s + i, needle, k))
+			c++;
+	return c;
+}
+
+/*
+ * A body cut anywhere: refused or recovered, never a crash, bad UTF-8 or
+ * a half item (RELIABILITY X10).
+ */
 static void
 test_truncated_everywhere(void **state)
 {
@@ -871,13 +894,16 @@ test_truncated_everywhere(void **state)
 		doc = feed_parse(data, n, NULL, NULL, &err);
 		if (doc) {
 			assert_doc_utf8(doc);
+			/* Recovered: never an item whose end tag was cut. */
+			assert_true(doc->nitems <= count_in(data, n,
+			    "</entry"));
+			assert_true(n >= complete || doc->bozo);
 			ok++;
 		}
 		feed_doc_free(doc);
 	}
 	free(data);
-	/* Strict parsing: only prefixes holding the end tag parse. */
-	assert_int_equal(ok, len - complete);
+	assert_true(ok >= len - complete);
 }
 
 static void
