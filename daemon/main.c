@@ -504,7 +504,9 @@ stop(struct herald *h, const char *why)
 		return;
 	h->stopping = 1;
 	notify_stopping();
-	log_info("stopping: %s", why);
+	log_info("stopping: %s; loop_lag_ms max=%llu avg=%.1f polls=%ld", why,
+	    (unsigned long long)h->lag.max_ms, h->lag.avg_ms,
+	    h->pipe ? pipeline_polls(h->pipe) : 0);
 	sched_stop(h->sched);
 	ctl_close(h->ctl);
 	h->ctl = NULL;

@@ -94,8 +94,10 @@ dup_or_null(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
+/* Frees the parsed document and its tags (thousands of small blocks for
+ * a big feed: done on a worker thread, not the loop). */
 static void
-job_free(struct job *j)
+job_release_doc(struct job *j)
 {
 	size_t i;
 
@@ -103,8 +105,16 @@ job_free(struct job *j)
 		for (i = 0; j->doc && i < j->doc->nitems; i++)
 			topic_result_fini(&j->tags[i]);
 		free(j->tags);
+		j->tags = NULL;
 	}
 	feed_doc_free(j->doc);
+	j->doc = NULL;
+}
+
+static void
+job_free(struct job *j)
+{
+	job_release_doc(j);
 	free(j->error);
 	free(j->body);
 	free(j->ctype);
@@ -334,6 +344,8 @@ batch_work_cb(uv_work_t *w)
 	b->rc = store_commit(b->p->writer, &b->err);
 	if (b->rc)
 		store_rollback(b->p->writer);
+	for (j = b->head; j; j = j->next)
+		job_release_doc(j);
 }
 
 static void

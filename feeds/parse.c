@@ -2545,6 +2545,9 @@ xml_lenient(struct pstate *ps, const char *in, size_t len,
 	if (sniff_not_feed(in, len))
 		return herald_err_set(err, HERALD_E_NOTFEED, "%s",
 		    sniff_not_feed(in, len));
+	/* A NUL byte is binary, not a slip of the pen (RELIABILITY C3). */
+	if (ep->width == 1 && memchr(in, '\0', len))
+		return HERALD_E_INVAL;
 	feed_doc_warn(ps->doc, "%s; recovering", err->msg);
 	if (ep->width == 1)
 		fixed = fix_entities(ps, in, len, &flen);

@@ -31,6 +31,18 @@ static const char sql_tombstones[] =
     " FROM temp.doomed d JOIN items i ON i.id = d.id"
     " JOIN item_sources s ON s.item_id = i.id";
 
+/*
+ * A story known by a global guid (its story key "g:...") may reach
+ * another feed that has no guid for it, only the link: the link is
+ * tombstoned too (feed 0), so that it is not brought back that way.
+ */
+static const char sql_tombstone_links[] =
+    "INSERT OR IGNORE INTO tombstones"
+    " (feed_id, feed_key, story_key, deleted, reason)"
+    " SELECT 0, 'u:' || i.canon, 'u:' || i.canon, ?1, ?2"
+    " FROM temp.doomed d JOIN items i ON i.id = d.id"
+    " WHERE i.canon IS NOT NULL AND i.story_key LIKE 'g:%'";
+
 static const char sql_unindex[] =
     "INSERT INTO items_fts (items_fts, rowid, title, summary, content)"
     " SELECT 'delete', i.id, i.title, i.summary, i.content"
@@ -74,21 +86,28 @@ static int
 doomed_delete(struct store *st, int64_t now, const char *reason,
     size_t *deleted, size_t *tombs, struct herald_err *err)
 {
+	static const char *const tomb_sql[] = {
+		sql_tombstones, sql_tombstone_links,
+	};
 	sqlite3_stmt *s = NULL;
-	size_t n = 0, t = 0;
-	int rc;
+	size_t n = 0, t = 0, i;
+	int rc = 0;
 
-	rc = prepare(st, sql_tombstones, &s, err);
-	if (rc)
-		goto out;
-	rc = sqlite3_bind_int64(s, 1, now);
-	if (rc == SQLITE_OK)
-		rc = store_bind_text(s, 2, reason);
-	if (rc != SQLITE_OK) {
-		rc = store_err(st, rc, err, "tombstones: binding");
-		goto out;
+	for (i = 0; !rc && i < 2; i++) {
+		rc = prepare(st, tomb_sql[i], &s, err);
+		if (rc)
+			goto out;
+		rc = sqlite3_bind_int64(s, 1, now);
+		if (rc == SQLITE_OK)
+			rc = store_bind_text(s, 2, reason);
+		if (rc != SQLITE_OK) {
+			rc = store_err(st, rc, err, "tombstones: binding");
+			goto out;
+		}
+		rc = run(st, s, "writing tombstones", i ? NULL : &t, err);
+		(void)sqlite3_finalize(s);
+		s = NULL;
 	}
-	rc = run(st, s, "writing tombstones", &t, err);
 	if (rc)
 		goto out;
 	rc = store_exec(st, sql_unindex, err);
@@ -243,6 +262,20 @@ out:
 	return rc;
 }
 
+/* Whether any limit is set at all. */
+static int
+policy_limits(const struct store_prune_policy *p)
+{
+	size_t i;
+
+	if (p->max_age > 0 || p->max_items > 0)
+		return 1;
+	for (i = 0; i < p->nfeeds; i++)
+		if (p->feeds[i].max_age > 0 || p->feeds[i].max_items > 0)
+			return 1;
+	return 0;
+}
+
 int
 store_prune(struct store *st, const struct store_prune_policy *p,
     int64_t now, struct store_prune_stats *stats, struct herald_err *err)
@@ -254,11 +287,14 @@ store_prune(struct store *st, const struct store_prune_policy *p,
 
 	if (stats)
 		memset(stats, 0, sizeof(*stats));
+	/* No limit anywhere: nothing can expire; do not even begin. */
+	if (!policy_limits(p))
+		return 0;
 	rc = store_tx_begin(st, &tx, err);
 	if (rc)
 		return rc;
 	rc = policy_load(st, p, &any, err);
-	/* No limit anywhere: nothing can expire, so do not scan. */
+	/* Overrides for feeds that do not exist leave no limit. */
 	if (rc || !any)
 		goto out;
 	rc = store_exec(st, sql_doomed_setup, err);

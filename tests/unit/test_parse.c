@@ -578,8 +578,9 @@ test_not_feeds(void **state)
 	    "not a feed: got an HTML page");
 	assert_rejected(parse_str("<?xml version=\"1.0\"?><opml><body/>"
 	    "</opml>", &err), &err, "not a feed: root element <opml>");
+	/* Binary (NUL bytes): no lenient pass. */
 	assert_rejected(parse_fixture("garbage.xml", NULL, NULL, &err), &err,
-	    "not a feed: no root element");
+	    "not XML: 1:");
 	assert_rejected(parse_str("\x01\x02 no markup at all", &err), &err,
 	    "not a feed: no root element");
 	assert_rejected(parse_str("{\"version\": \"https://jsonfeed.org\"}",
@@ -875,6 +876,41 @@ count_in(const char *s, size_t n, const char *needle)
 	return c;
 }
 
+/* RELIABILITY X10: the lenient second pass and what it keeps. */
+static void
+test_recover(void **state)
+{
+	struct herald_err err;
+	struct feed_doc *doc;
+
+	(void)state;
+	/* HTML entities undefined in XML, a stray &, &#X41;, trailing junk. */
+	doc = parse_str("<rss version=\"2.0\"><channel><title>Caf&eacute; "
+	    "&nbsp;A & B &#X41;</title><item><title>one</title></item>"
+	    "<item><title>tw", &err);
+	assert_non_null(doc);
+	assert_true(doc->bozo);
+	assert_string_equal(doc->title, "Caf\xc3\xa9 A & B A");
+	assert_int_equal(doc->nitems, 1);
+	assert_string_equal(doc->items[0].title, "one");
+	assert_true(has_warning(doc, "recovering"));
+	assert_true(has_warning(doc, "undefined entity \"&eacute;\""));
+	assert_true(has_warning(doc, "without its end tag dropped"));
+	assert_doc_utf8(doc);
+	feed_doc_free(doc);
+	doc = parse_str("<rss version=\"2.0\"><channel><title>G</title>"
+	    "</channel></rss><junk/>junk", &err);
+	assert_non_null(doc);
+	assert_true(doc->bozo);
+	assert_string_equal(doc->title, "G");
+	assert_true(has_warning(doc, "1:"));
+	feed_doc_free(doc);
+	/* Entity declarations are refused in both passes. */
+	assert_rejected(parse_str("<!DOCTYPE rss [<!ENTITY a \"b\">]><rss>"
+	    "<channel><title>&a;</title></channel></rss", &err), &err,
+	    "entity declarations not supported");
+}
+
 /*
  * A body cut anywhere: refused or recovered, never a crash, bad UTF-8 or
  * a half item (RELIABILITY X10).
@@ -1040,6 +1076,7 @@ main(void)
 		cmocka_unit_test(test_field_cap),
 		cmocka_unit_test(test_item_cap),
 		cmocka_unit_test(test_truncated_everywhere),
+		cmocka_unit_test(test_recover),
 		cmocka_unit_test(test_lenient_namespaces),
 		cmocka_unit_test(test_threads),
 	};
