@@ -33,7 +33,9 @@ BIN_PC = libuv libcurl libsystemd $(LIB_PC)
 pc_cflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pc_libs = $(shell pkg-config --libs $(1) 2>/dev/null)
 
-WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+# Packagers may build with WERROR= (warnings stay warnings).
+WERROR ?= -Werror
+WARN = -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes \
        -Wmissing-prototypes -Wformat=2 -Wvla
 HERALD_CPPFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 \
 		  -DHERALD_VERSION='"$(VERSION)"' -I. $(call pc_cflags,$(BIN_PC))

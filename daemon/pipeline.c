@@ -55,6 +55,7 @@ struct job {
 	struct herald_err err;
 	uint64_t	 t0;
 	int		 sync;		/* register the feed first (new/renamed) */
+	int		 written;	/* went through the writer */
 	char		*sync_url;
 	char		*sync_name;
 	int64_t		 feed_id;	/* the store's id, known or registered */
@@ -254,6 +255,8 @@ job_done(struct job *j)
 			keep(&f->body_hash, j->hash);
 		track_moves(j);
 		o.interval = next_interval(j);
+		if (j->written)
+			f->ok_stored = f->last_ok;
 	} else {
 		f->failures++;
 		keep(&f->last_error, j->error);
@@ -306,6 +309,7 @@ write_one(struct job *j)
 {
 	struct store_fetch sf;
 
+	j->written = 1;
 	if (j->sync) {
 		/* A feed added by a reload: its row is made in this batch. */
 		j->rc = store_feed_sync(j->p->writer, j->sync_url,
@@ -422,6 +426,32 @@ writer_push(struct pipeline *p, struct job *j)
 	writer_next(p);
 }
 
+/*
+ * A 304 or an unchanged body of a healthy feed whose success the store
+ * recorded less than PIPELINE_QUIET_SECS ago, with the same validators:
+ * nothing to write (issue 3: no parse and no write). The store's
+ * last_success is refreshed at most that often.
+ */
+#define PIPELINE_QUIET_SECS	3600
+
+static int
+same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static int
+quiet_success(const struct job *j)
+{
+	const struct sched_feed *f = j->f;
+	int64_t now = (int64_t)time(NULL);
+
+	return f->failures == 0 && f->ok_stored && !j->sync &&
+	    now - f->ok_stored < PIPELINE_QUIET_SECS &&
+	    (!j->etag || same(j->etag, f->etag)) &&
+	    (!j->last_modified || same(j->last_modified, f->last_modified));
+}
+
 /* ---- parse: in parallel on the thread pool ---- */
 
 #define PIPELINE_RATE_WINDOW	(14 * 86400)
@@ -502,6 +532,10 @@ parse_after_cb(uv_work_t *w, int status)
 		free(j->error);
 		j->error = xstrdup("parse job cancelled");
 	}
+	if (j->kind == JOB_UNCHANGED && quiet_success(j)) {
+		job_done(j);
+		return;
+	}
 	writer_push(j->p, j);
 }
 
@@ -547,6 +581,10 @@ fetched_cb(struct fetch_result *r, void *arg)
 	j->last_modified = dup_or_null(r->last_modified);
 	if (r->status == 304) {
 		j->kind = JOB_NOTMOD;
+		if (quiet_success(j)) {
+			job_done(j);
+			return;
+		}
 		writer_push(p, j);
 		return;
 	}

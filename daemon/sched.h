@@ -38,6 +38,7 @@ struct sched_feed {
 	int		 removed;	/* dropped by a reload; freed when idle */
 	int		 needs_sync;	/* name changed: rewrite the store row */
 	int64_t		 last_ok;	/* wall clock of the last success */
+	int64_t		 ok_stored;	/* wall clock the store last recorded one */
 	int64_t		 last_poll;	/* wall clock of the last poll end */
 	char		*last_error;
 	/* private to sched */

@@ -24,7 +24,17 @@ void	 buf_reset(struct buf *b);
 /* Append; 0 or HERALD_E_TOOBIG (nothing appended) past the cap. */
 int	 buf_append(struct buf *b, const void *s, size_t n);
 int	 buf_puts(struct buf *b, const char *s);
-int	 buf_putc(struct buf *b, char c);
+/* Inline: the text converters append one character at a time. */
+static inline int
+buf_putc(struct buf *b, char c)
+{
+	if (b->len + 2 <= b->cap && b->len < b->max) {
+		b->p[b->len++] = c;
+		b->p[b->len] = '\0';
+		return 0;
+	}
+	return buf_append(b, &c, 1);
+}
 int	 buf_printf(struct buf *b, const char *fmt, ...)
 	    __attribute__((__format__(printf, 2, 3)));
 /* Borrowed view; valid until the next call that changes b. Never NULL. */

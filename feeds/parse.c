@@ -414,6 +414,22 @@ static size_t
 cu_find(const unsigned char *p, size_t n, size_t i, int w, int be,
     const char *s)
 {
+	size_t sl = strlen(s);
+	const unsigned char *q;
+
+	if (w == 1) {
+		/* Bytes: memchr to each candidate, as fast as a scan gets. */
+		while (i < n) {
+			q = memchr(p + i, s[0], n - i);
+			if (!q)
+				return n;
+			i = (size_t)(q - p);
+			if (n - i >= sl && !memcmp(q, s, sl))
+				return i + sl;
+			i++;
+		}
+		return n;
+	}
 	for (; i < n; i++)
 		if (cu_match(p, n, i, w, be, s))
 			return i + strlen(s);

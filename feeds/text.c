@@ -340,10 +340,9 @@ utf8_put(struct buf *b, uint32_t cp)
 	unsigned char u[4];
 	size_t n;
 
-	if (cp < 0x80) {
-		u[0] = (unsigned char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
+	if (cp < 0x80)
+		return buf_putc(b, (char)cp);
+	if (cp < 0x800) {
 		u[0] = (unsigned char)(0xC0 | cp >> 6);
 		u[1] = (unsigned char)(0x80 | (cp & 0x3F));
 		n = 2;
@@ -386,6 +385,12 @@ sink_put(struct sink *k, uint32_t cp)
 
 	if (k->err != 0)
 		return;
+	/* The common case: a visible ASCII character. */
+	if (cp > 0x20 && cp < 0x7F && !k->space) {
+		if ((rc = buf_putc(&k->b, (char)cp)) != 0)
+			k->err = rc;
+		return;
+	}
 	if (k->fold && is_space(cp)) {
 		k->space = 1;
 		return;
@@ -403,6 +408,25 @@ sink_put(struct sink *k, uint32_t cp)
 		k->err = rc;
 }
 
+/* Appends n visible ASCII bytes (no spaces, no controls) at once. */
+static void
+sink_run(struct sink *k, const unsigned char *s, size_t n)
+{
+	int rc;
+
+	if (k->err != 0)
+		return;
+	if (k->space) {
+		k->space = 0;
+		if (buf_len(&k->b) > 0 && (rc = buf_putc(&k->b, ' ')) != 0) {
+			k->err = rc;
+			return;
+		}
+	}
+	if ((rc = buf_append(&k->b, s, n)) != 0)
+		k->err = rc;
+}
+
 /* A separator from markup (<br>, </p>): only meaningful when folding. */
 static void
 sink_sep(struct sink *k)
@@ -417,6 +441,10 @@ sink_utf8(struct sink *k, const unsigned char *s, size_t n)
 	uint32_t cp;
 	size_t len;
 
+	if (s[0] > 0x20 && s[0] < 0x7F) {
+		sink_put(k, s[0]);
+		return 1;
+	}
 	len = utf8_next(s, n, &cp);
 	if (cp == UTF8_BAD || cp == 0) {
 		cp = REPLACEMENT;
@@ -597,6 +625,24 @@ text_utf8_valid(const char *s, size_t n)
 	size_t i = 0;
 
 	while (i < n) {
+		/* Feed text is mostly ASCII: skip it eight bytes at a time
+		 * (no high bit set and no zero byte in the word). */
+		while (n - i >= 8) {
+			uint64_t v;
+
+			memcpy(&v, p + i, 8);
+			if ((v & UINT64_C(0x8080808080808080)) ||
+			    ((v - UINT64_C(0x0101010101010101)) & ~v &
+			    UINT64_C(0x8080808080808080)))
+				break;
+			i += 8;
+		}
+		if (i < n && p[i] < 0x80 && p[i] != 0) {
+			i++;
+			continue;
+		}
+		if (i >= n)
+			break;
 		i += utf8_next(p + i, n - i, &cp);
 		if (cp == UTF8_BAD || cp == 0)
 			return 0;
@@ -833,6 +879,18 @@ text_html_to_plain(const char *s, size_t n)
 	sink_init(&k, 1, 1, TEXT_BUF_MAX);
 	i = 0;
 	while (i < n) {
+		/* A run of visible ASCII with no markup goes in one append. */
+		if (p[i] > 0x20 && p[i] < 0x7F && p[i] != '<' && p[i] != '&' &&
+		    p[i] != ']') {
+			size_t j = i + 1;
+
+			while (j < n && p[j] > 0x20 && p[j] < 0x7F && p[j] != '<' &&
+			    p[j] != '&' && p[j] != ']')
+				j++;
+			sink_run(&k, p + i, j - i);
+			i = j;
+			continue;
+		}
 		if (p[i] == '<')
 			i = html_markup(&k, p, n, i, last_gt, &cdata);
 		else if (p[i] == ']' && cdata && n - i >= 3 &&

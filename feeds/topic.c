@@ -123,7 +123,15 @@ struct pref {
 /*
  * The automaton, a DFA over byte classes: bytes that occur in no pattern
  * share class 0, which always leads back to the root.
+ *
+ * Once compiled, next[] holds for each transition the row of the next
+ * state (its number times nclass), so that the scan loop needs no
+ * multiplication, with AC_EMIT set if that state or one on its chain of
+ * dictionary links ends a pattern, so that the loop reads nothing but
+ * next[] for the bytes that end none (nearly all of them).
  */
+#define AC_EMIT		0x80000000u
+
 struct ac {
 	uint8_t		 cls[256];
 	uint32_t	 nclass;
@@ -283,7 +291,14 @@ parse_day(const char *s, size_t n, long long *out)
  * Normalised text with a map back to the source: for every byte of s, the
  * byte offset in the original text of the character it came from, and the
  * index of the word it belongs to (for NEAR/n).
+ *
+ * The three arrays live in one block: the inline one for the short fields
+ * most feed items carry, so that matching them allocates nothing, or one
+ * from the heap for longer ones. The inline block makes struct ntext big
+ * (NT_INLINE x 9 bytes): it is meant for the stack of one call.
  */
+#define NT_INLINE	1024
+
 struct ntext {
 	char		*s;
 	uint32_t	*orig;
@@ -292,35 +307,55 @@ struct ntext {
 	size_t		 cap;
 	uint32_t	 ntok;
 	int		 insep;		/* the last byte written is a space */
+	void		*heap;		/* the block in use if not inline */
+	uint32_t	 iorig[NT_INLINE + 1];
+	uint32_t	 itok[NT_INLINE + 1];
+	char		 is[NT_INLINE + 1];
 };
 
 static void
 nt_init(struct ntext *nt)
 {
-	memset(nt, 0, sizeof(*nt));
+	nt->s = nt->is;
+	nt->orig = nt->iorig;
+	nt->tok = nt->itok;
+	nt->len = 0;
+	nt->cap = NT_INLINE;
+	nt->ntok = 0;
+	nt->insep = 0;
+	nt->heap = NULL;
 }
 
 static void
 nt_fini(struct ntext *nt)
 {
-	free(nt->s);
-	free(nt->orig);
-	free(nt->tok);
+	free(nt->heap);
 	nt_init(nt);
 }
 
 static void
 nt_reserve(struct ntext *nt, size_t more)
 {
-	size_t cap = nt->cap ? nt->cap : 64;
+	size_t cap = nt->cap;
+	uint32_t *orig, *tok;
+	char *blk;
 
 	if (nt->len + more <= nt->cap)
 		return;
 	while (cap < nt->len + more)
 		cap *= 2;
-	nt->s = xrealloc(nt->s, cap + 1);
-	nt->orig = xreallocarray(nt->orig, cap + 1, sizeof(*nt->orig));
-	nt->tok = xreallocarray(nt->tok, cap + 1, sizeof(*nt->tok));
+	/* The uint32_t arrays first, so that both are aligned. */
+	blk = xreallocarray(NULL, cap + 1, 2 * sizeof(uint32_t) + 1);
+	orig = (uint32_t *)(void *)blk;
+	tok = orig + cap + 1;
+	memcpy(orig, nt->orig, nt->len * sizeof(*orig));
+	memcpy(tok, nt->tok, nt->len * sizeof(*tok));
+	memcpy(tok + cap + 1, nt->s, nt->len);
+	free(nt->heap);
+	nt->heap = blk;
+	nt->orig = orig;
+	nt->tok = tok;
+	nt->s = (char *)(tok + cap + 1);
 	nt->cap = cap;
 }
 
@@ -488,6 +523,15 @@ static const char ascii_fold[128] = {
 static size_t
 norm_ascii(struct ntext *nt, const char *s, size_t i, size_t n)
 {
+	/*
+	 * Locals, not nt's fields: the compiler cannot know that the
+	 * stores into the arrays leave nt alone, and would reload them.
+	 */
+	char *out = nt->s;
+	uint32_t *orig = nt->orig, *tok = nt->tok;
+	size_t len = nt->len;
+	uint32_t ntok = nt->ntok;
+	int insep = nt->insep;
 	unsigned char c;
 	char f;
 
@@ -497,21 +541,24 @@ norm_ascii(struct ntext *nt, const char *s, size_t i, size_t n)
 			break;
 		f = ascii_fold[c];
 		if (f) {
-			if (nt->insep) {
-				nt->ntok++;
-				nt->insep = 0;
+			if (insep) {
+				ntok++;
+				insep = 0;
 			}
-		} else if (nt->insep)
+		} else if (insep)
 			continue;
 		else {
 			f = ' ';
-			nt->insep = 1;
+			insep = 1;
 		}
-		nt->s[nt->len] = f;
-		nt->orig[nt->len] = (uint32_t)i;
-		nt->tok[nt->len] = nt->ntok - 1;
-		nt->len++;
+		out[len] = f;
+		orig[len] = (uint32_t)i;
+		tok[len] = ntok - 1;
+		len++;
 	}
+	nt->len = len;
+	nt->ntok = ntok;
+	nt->insep = insep;
 	return i;
 }
 
@@ -1662,6 +1709,20 @@ ac_links(struct ac *ac)
 	free(queue);
 }
 
+/* Turns next[] from state numbers into rows with AC_EMIT (see struct ac). */
+static void
+ac_pack(struct ac *ac)
+{
+	size_t i, n = (size_t)ac->nstates * ac->nclass;
+	uint32_t u;
+
+	for (i = 0; i < n; i++) {
+		u = ac->next[i];
+		ac->next[i] = u * ac->nclass |
+		    (AC_HASOUT(ac, u) || ac->dict[u] ? AC_EMIT : 0);
+	}
+}
+
 int
 topic_set_compile(struct topic_set *ts, struct herald_err *err)
 {
@@ -1682,6 +1743,7 @@ topic_set_compile(struct topic_set *ts, struct herald_err *err)
 	}
 	ac_outputs(ac, acc, nacc);
 	ac_links(ac);
+	ac_pack(ac);
 	ts->max_groups = ts->max_terms = 0;
 	for (i = 0; i < ts->ntopics; i++) {
 		if (ts->topics[i]->ngroups > ts->max_groups)
@@ -1712,10 +1774,47 @@ struct rhit {
 	uint32_t	 drop;		/* inside boilerplate */
 };
 
+/* Hits start in an inline array on the caller's stack. */
+#define RH_INLINE	128
+
 struct rhits {
 	struct rhit	*v;
 	size_t		 n, cap;
+	struct rhit	 iv[RH_INLINE];
 };
+
+static void
+rh_init(struct rhits *h)
+{
+	h->v = h->iv;
+	h->n = 0;
+	h->cap = RH_INLINE;
+}
+
+static void
+rh_fini(struct rhits *h)
+{
+	if (h->v != h->iv)
+		free(h->v);
+	rh_init(h);
+}
+
+static struct rhit *
+rh_push(struct rhits *h)
+{
+	struct rhit *v;
+
+	if (h->n == h->cap) {
+		if (h->v == h->iv) {
+			v = xreallocarray(NULL, h->cap * 2, sizeof(*v));
+			memcpy(v, h->iv, sizeof(h->iv));
+		} else
+			v = xreallocarray(h->v, h->cap * 2, sizeof(*v));
+		h->v = v;
+		h->cap *= 2;
+	}
+	return &h->v[h->n++];
+}
 
 static int
 rhit_cmp(const void *a, const void *b)
@@ -1733,6 +1832,77 @@ rhit_cmp(const void *a, const void *b)
 	if (x->term != y->term)
 		return x->term < y->term ? -1 : 1;
 	return 0;
+}
+
+/*
+ * Insertion sort by rhit_cmp of hits nearly in order; falls back on
+ * qsort() when the moves show they are not.
+ */
+static void
+isort_hits(struct rhit *v, size_t n)
+{
+	size_t i, j, moves = 0;
+	struct rhit x;
+
+	for (i = 1; i < n; i++) {
+		if (rhit_cmp(&v[i - 1], &v[i]) <= 0)
+			continue;
+		x = v[i];
+		for (j = i; j > 0 && rhit_cmp(&v[j - 1], &x) > 0; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+		moves += i - j;
+		if (moves > 8 * n + 64) {
+			qsort(v, n, sizeof(*v), rhit_cmp);
+			return;
+		}
+	}
+}
+
+/*
+ * Sorts h by rhit_cmp. The scan produces hits in (field, end) order, and
+ * within one end from the longest pattern down, so after a stable counting
+ * sort by topic a hit is out of order only behind the longer hits that
+ * contain it: insertion sort has little to do, far less than qsort().
+ */
+static void
+sort_hits(struct rhits *h, size_t ntopics)
+{
+	uint32_t icount[RH_INLINE + 1], *count = icount;
+	struct rhit itmp[RH_INLINE], *tmp = itmp;
+	size_t i, t, start;
+	uint32_t c, sum;
+
+	for (i = 1; i < h->n && h->v[i].topic == h->v[0].topic; i++)
+		;
+	if (i == h->n) {
+		isort_hits(h->v, h->n);
+		return;
+	}
+	if (ntopics > RH_INLINE)
+		count = xreallocarray(NULL, ntopics + 1, sizeof(*count));
+	if (h->n > RH_INLINE)
+		tmp = xreallocarray(NULL, h->n, sizeof(*tmp));
+	memset(count, 0, (ntopics + 1) * sizeof(*count));
+	for (i = 0; i < h->n; i++)
+		count[h->v[i].topic + 1]++;
+	for (t = 0, sum = 0; t <= ntopics; t++) {
+		c = count[t];
+		count[t] = sum;
+		sum += c;
+	}
+	/* count[t + 1] is now where topic t goes. */
+	for (i = 0; i < h->n; i++)
+		tmp[count[h->v[i].topic + 1]++] = h->v[i];
+	memcpy(h->v, tmp, h->n * sizeof(*tmp));
+	for (t = 0, start = 0; t < ntopics; t++) {
+		isort_hits(h->v + start, count[t + 1] - start);
+		start = count[t + 1];
+	}
+	if (count != icount)
+		free(count);
+	if (tmp != itmp)
+		free(tmp);
 }
 
 /* Records every pattern that ends at byte i of nt (state o has output). */
@@ -1753,8 +1923,7 @@ emit(const struct ac *ac, const struct ntext *nt, uint32_t field,
 		if (nt->s[e - 1] == ' ')
 			e--;
 		for (r = ac->out[o]; r < ac->out[o + 1]; r++) {
-			h->v = grow(h->v, h->n, &h->cap, sizeof(*h->v));
-			x = &h->v[h->n++];
+			x = rh_push(h);
 			x->topic = ac->refs[r].topic;
 			x->term = ac->refs[r].term;
 			x->field = field;
@@ -1773,24 +1942,59 @@ scan(const struct ac *ac, const struct ntext *nt, uint32_t field,
     struct rhits *h)
 {
 	const unsigned char *p = (const unsigned char *)nt->s;
-	uint32_t s = 0, o;
-	size_t i;
+	const uint32_t *next = ac->next;
+	const uint8_t *cls = ac->cls;
+	uint32_t s = 0, x, o;
+	size_t i, n = nt->len;
 
-	for (i = 0; i < nt->len; i++) {
-		s = ac->next[(size_t)s * ac->nclass + ac->cls[p[i]]];
-		o = AC_HASOUT(ac, s) ? s : ac->dict[s];
-		if (o)
-			emit(ac, nt, field, o, i, h);
+	for (i = 0; i < n; i++) {
+		x = next[s + cls[p[i]]];
+		s = x & ~AC_EMIT;
+		if (x & AC_EMIT) {
+			o = s / ac->nclass;
+			emit(ac, nt, field, AC_HASOUT(ac, o) ? o : ac->dict[o],
+			    i, h);
+		}
 	}
 }
 
-/* Per-call scratch for scoring, sized for the largest topic. */
+/*
+ * Per-call scratch for scoring, sized for the largest topic: on the
+ * caller's stack unless some topic is larger than SC_INLINE.
+ */
+#define SC_INLINE	64
+
 struct scratch {
 	int		*bestf;		/* per group: best field, or -1 */
 	size_t		*first;		/* per group: the hit that counts */
 	uint32_t	*mark;		/* per term: stamp of (topic, field) */
 	uint32_t	 stamp;
+	void		*heap;
+	int		 ibestf[SC_INLINE];
+	size_t		 ifirst[SC_INLINE];
+	uint32_t	 imark[SC_INLINE * 4];
 };
+
+static void
+sc_init(struct scratch *sc, size_t ngroups, size_t nterms)
+{
+	size_t gsz = ngroups * (sizeof(size_t) + sizeof(int));
+
+	sc->stamp = 0;
+	sc->heap = NULL;
+	if (ngroups <= SC_INLINE && nterms <= SC_INLINE * 4) {
+		sc->bestf = sc->ibestf;
+		sc->first = sc->ifirst;
+		sc->mark = sc->imark;
+		memset(sc->imark, 0, nterms * sizeof(*sc->mark));
+		return;
+	}
+	/* One block: the size_t array first, for its alignment. */
+	sc->heap = xcalloc(1, gsz + nterms * sizeof(uint32_t) + 1);
+	sc->first = sc->heap;
+	sc->bestf = (int *)(void *)(sc->first + ngroups);
+	sc->mark = (uint32_t *)(void *)(sc->bestf + ngroups);
+}
 
 /* A stretch of one field covered by boilerplate. */
 struct span {
@@ -2100,7 +2304,7 @@ topic_set_match(const struct topic_set *ts, const char *title,
     struct topic_result *out)
 {
 	const char *field[TOPIC_NFIELDS] = { title, summary, content };
-	struct rhits h = { NULL, 0, 0 };
+	struct rhits h;
 	struct scratch sc;
 	struct ntext nt;
 	size_t i, j, ntagcap = 0;
@@ -2109,6 +2313,8 @@ topic_set_match(const struct topic_set *ts, const char *title,
 	memset(out, 0, sizeof(*out));
 	if (!ts || !ts->ac)
 		return 0;
+	/* All scratch is this call's own: ts is only read. */
+	rh_init(&h);
 	nt_init(&nt);
 	for (f = 0; f < TOPIC_NFIELDS; f++) {
 		if (!field[f])
@@ -2119,22 +2325,17 @@ topic_set_match(const struct topic_set *ts, const char *title,
 	nt_fini(&nt);
 	if (h.n == 0)
 		goto out;
-	qsort(h.v, h.n, sizeof(*h.v), rhit_cmp);
-	sc.bestf = xcalloc(ts->max_groups, sizeof(*sc.bestf));
-	sc.first = xcalloc(ts->max_groups, sizeof(*sc.first));
-	sc.mark = xcalloc(ts->max_terms, sizeof(*sc.mark));
-	sc.stamp = 0;
+	sort_hits(&h, ts->ntopics);
+	sc_init(&sc, ts->max_groups, ts->max_terms);
 	for (i = 0; i < h.n; i = j) {
 		for (j = i; j < h.n && h.v[j].topic == h.v[i].topic; j++)
 			;
 		score_topic(ts->topics[h.v[i].topic], h.v + i, j - i,
 		    published, &sc, out, &ntagcap);
 	}
-	free(sc.bestf);
-	free(sc.first);
-	free(sc.mark);
+	free(sc.heap);
 out:
-	free(h.v);
+	rh_fini(&h);
 	return 0;
 }
 

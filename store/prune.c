@@ -91,8 +91,10 @@ doomed_delete(struct store *st, int64_t now, const char *reason,
 	};
 	sqlite3_stmt *s = NULL;
 	size_t n = 0, t = 0, i;
-	int rc = 0;
+	int rc;
 
+	/* Items still waiting to be indexed cannot be taken out of it. */
+	rc = store_fts_flush(st, err);
 	for (i = 0; !rc && i < 2; i++) {
 		rc = prepare(st, tomb_sql[i], &s, err);
 		if (rc)

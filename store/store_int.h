@@ -67,11 +67,19 @@ struct store {
 	int		 group;
 	/* Owned; prepared on first use, finalized in store_close(). */
 	sqlite3_stmt	*stmt[STMT_COUNT];
+	/*
+	 * Items inserted in the open transaction and not yet in items_fts:
+	 * ids fts_lo..fts_hi (0 = none). See store_fts_flush().
+	 */
+	int64_t		 fts_lo;
+	int64_t		 fts_hi;
 };
 
 /* An internal write transaction: BEGIN IMMEDIATE, or a savepoint in a group. */
 struct store_tx {
 	int		 nested;	/* 1: a SAVEPOINT in a group */
+	int64_t		 fts_lo;	/* st's pending range at the start, */
+	int64_t		 fts_hi;	/* restored when the savepoint rolls back */
 };
 
 /*
@@ -140,6 +148,16 @@ struct store_topics {
 int	store_topics_load(struct store *st, int64_t item_id,
 	    struct store_topics *tl, struct herald_err *err);
 void	store_topics_fini(struct store_topics *tl);
+
+/*
+ * items_fts learns of new items once per transaction (item_store.c says
+ * why): store_fts_pending() notes an inserted id (ids only grow within a
+ * transaction: one writer, max(rowid) + 1); store_fts_flush() indexes
+ * the pending range and must run before COMMIT and before anything that
+ * takes items out of the index (prune.c).
+ */
+void	store_fts_pending(struct store *st, int64_t id);
+int	store_fts_flush(struct store *st, struct herald_err *err);
 
 /*
  * The SQL that takes the schema from version v to v + 1, for
