@@ -271,21 +271,33 @@ store_feed_result(struct store *st, const struct store_fetch *f,
 /* ---- identity policy ---- */
 
 static const char sql_feed_policy[] =
-    "SELECT id_policy_forced FROM feeds WHERE id = ?1";
+    "SELECT id_policy_forced,"
+    " EXISTS (SELECT 1 FROM item_sources WHERE feed_id = ?1),"
+    " EXISTS (SELECT 1 FROM tombstones)"
+    " FROM feeds WHERE id = ?1";
+
+/* What a commit needs to know about its feed before the items. */
+struct feed_state {
+	const char	*forced;	/* "link", "hash" (static) or NULL */
+	int		 has_items;	/* the feed has stored items */
+	int		 has_tombs;	/* any tombstone exists at all */
+};
 
 /*
- * The policy the store imposed on a feed: *policy is "link" (static) or
- * NULL when the automatic choice stands. NOTFOUND for an unknown feed.
+ * The policy the store imposed on a feed, and whether lookups that can
+ * only find something in a non-empty table are worth making: a feed's
+ * first document cannot churn, and without tombstones none can match.
+ * NOTFOUND for an unknown feed.
  */
 static int
-feed_policy(struct store *st, int64_t feed_id, const char **policy,
+feed_state(struct store *st, int64_t feed_id, struct feed_state *fs,
     struct herald_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	const char *v;
 	int rc;
 
-	*policy = NULL;
+	memset(fs, 0, sizeof(*fs));
 	rc = store_stmt(st, STMT_FEED_POLICY, sql_feed_policy, &s, err);
 	if (rc)
 		goto out;
@@ -304,9 +316,11 @@ feed_policy(struct store *st, int64_t feed_id, const char **policy,
 	v = store_column_text(s, 0);
 	/* Only policies this binary knows; anything else is ignored. */
 	if (v && !strcmp(v, "link"))
-		*policy = "link";
+		fs->forced = "link";
 	else if (v && !strcmp(v, "hash"))
-		*policy = "hash";
+		fs->forced = "hash";
+	fs->has_items = sqlite3_column_int(s, 1);
+	fs->has_tombs = sqlite3_column_int(s, 2);
 	rc = 0;
 out:
 	store_stmt_release(s);
@@ -317,7 +331,12 @@ int
 store_feed_policy(struct store *st, int64_t feed_id, const char **policy,
     struct herald_err *err)
 {
-	return feed_policy(st, feed_id, policy, err);
+	struct feed_state fs;
+	int rc;
+
+	rc = feed_state(st, feed_id, &fs, err);
+	*policy = rc ? NULL : fs.forced;
+	return rc;
 }
 
 static const char sql_feed_force[] =
@@ -1084,6 +1103,7 @@ struct doc_ctx {
 	const struct store_fetch *f;
 	/* The feed's keys churn: an unknown key is looked up by its link. */
 	int		 by_link;
+	int		 has_tombs;	/* tombstones exist: check new items */
 	struct store_commit_stats s;
 };
 
@@ -1156,7 +1176,8 @@ item_put(struct store *st, struct doc_ctx *c, const struct feed_item *it,
 		else
 			c->s.unchanged++;
 	} else {
-		rc = tomb_find(st, f->feed_id, it, story, err);
+		rc = c->has_tombs ? tomb_find(st, f->feed_id, it, story, err) :
+		    0;
 		if (rc < 0)
 			goto out;
 		if (rc == 1) {
@@ -1313,6 +1334,7 @@ store_doc_commit(struct store *st, const struct store_fetch *f,
     struct store_commit_stats *stats, struct herald_err *err)
 {
 	struct feed_item *rekeyed = NULL;
+	struct feed_state fs;
 	struct store_tx tx;
 	struct doc_ctx c;
 	struct feed_doc d;
@@ -1335,8 +1357,10 @@ store_doc_commit(struct store *st, const struct store_fetch *f,
 	if (rc)
 		return rc;
 	/* An unknown feed fails here, clearly, not as a foreign-key error. */
-	rc = feed_policy(st, f->feed_id, &forced, err);
-	if (!rc && !forced && !strcmp(policy, "guid")) {
+	rc = feed_state(st, f->feed_id, &fs, err);
+	forced = fs.forced;
+	c.has_tombs = fs.has_tombs;
+	if (!rc && !forced && fs.has_items && !strcmp(policy, "guid")) {
 		rc = guids_churn(st, f->feed_id, doc, err);
 		if (rc == 1) {
 			forced = "link";
