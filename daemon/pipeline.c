@@ -147,9 +147,10 @@ log_outcome(struct job *j, int ok)
 	unsigned long ms = (unsigned long)((uv_hrtime() - j->t0) / 1000000);
 
 	if (!ok && f->failures == 1)
-		log_warnx("feed \"%s\" (%s): %s", name, f->url, msg);
+		log_warnx("fetch-failed feed=\"%s\" url=%s error=\"%s\"", name,
+		    f->url, msg);
 	else if (!ok)
-		log_debug("feed \"%s\" (%s): still failing (%ld): %s", name,
+		log_debug("fetch-failed feed=\"%s\" url=%s failures=%ld error=\"%s\"", name,
 		    f->url, f->failures, msg);
 	else if (j->kind == JOB_DOC)
 		log_info("store feed=\"%s\" items=%zu new=%zu updated=%zu "
@@ -157,7 +158,7 @@ log_outcome(struct job *j, int ok)
 		    j->stats.items, j->stats.inserted, j->stats.updated,
 		    j->stats.unchanged, j->stats.sources, j->stats.tagged, ms);
 	else
-		log_debug("fetch feed=\"%s\" %s ms=%lu", name,
+		log_debug("fetch feed=\"%s\" result=%s ms=%lu", name,
 		    j->kind == JOB_NOTMOD ? "not-modified" : "unchanged", ms);
 	free(name);
 	free(msg);
@@ -211,8 +212,8 @@ track_moves(struct job *j)
 		f->moved_count = 1;
 	}
 	if (f->moved_count >= PIPELINE_MOVED_POLLS) {
-		log_warnx("feed \"%s\" moved permanently: %s -> %s (update "
-		    "the feeds list)", f->name, f->url, f->moved_to);
+		log_warnx("feed-moved feed=\"%s\" from=%s to=%s (update the "
+		    "feeds list)", f->name, f->url, f->moved_to);
 		free(f->url);
 		f->url = f->moved_to;
 		f->moved_to = NULL;
@@ -242,7 +243,7 @@ job_done(struct job *j)
 	f->last_poll = (int64_t)time(NULL);
 	if (ok) {
 		if (f->failures)
-			log_info("feed \"%s\" recovered after %ld failures",
+			log_info("feed-recovered feed=\"%s\" failures=%ld",
 			    f->name, f->failures);
 		f->failures = 0;
 		f->last_ok = f->last_poll;
@@ -263,7 +264,7 @@ job_done(struct job *j)
 		if (j->status == 410) {
 			/* RFC 9110 §15.5.11: gone for good; stop asking. */
 			f->disabled = 1;
-			log_warnx("feed \"%s\" (%s): 410 Gone: disabled",
+			log_warnx("feed-disabled feed=\"%s\" url=%s reason=\"410 Gone\"",
 			    f->name, f->url);
 		}
 	}
