@@ -255,6 +255,9 @@ sched_remove(struct sched *s, struct sched_feed *f)
 	f->removed = 1;
 	if (f->state == F_QUEUED)
 		unqueue(s, f);
+	/* Once mode: a feed removed before its poll no longer counts. */
+	if (s->o.once && f->state != F_ACTIVE && f->state != F_DONE)
+		s->pending--;
 	if (f->state != F_ACTIVE)
 		drop(s, f);
 	/* Else sched_done() drops it when its poll ends. */
