@@ -136,6 +136,7 @@ struct ac {
 	uint8_t		 cls[256];
 	uint32_t	 nclass;
 	uint32_t	 nstates;
+	uint32_t	 maxdepth;	/* the longest pattern */
 	uint32_t	*next;		/* nstates x nclass */
 	uint32_t	*depth;		/* pattern length at each state */
 	uint32_t	*dict;		/* next output state via failures */
@@ -533,28 +534,27 @@ norm_ascii(struct ntext *nt, const char *s, size_t i, size_t n)
 	uint32_t ntok = nt->ntok;
 	int insep = nt->insep;
 	unsigned char c;
+	int word;
 	char f;
 
+	/*
+	 * Without branches on the byte: words and separators alternate too
+	 * irregularly for branch prediction. Every byte is stored, and
+	 * kept (len advanced) unless it is a separator after a separator;
+	 * the caller's reserve leaves room for the one stored past the end.
+	 */
 	for (; i < n; i++) {
 		c = (unsigned char)s[i];
 		if (c >= 0x80)
 			break;
 		f = ascii_fold[c];
-		if (f) {
-			if (insep) {
-				ntok++;
-				insep = 0;
-			}
-		} else if (insep)
-			continue;
-		else {
-			f = ' ';
-			insep = 1;
-		}
-		out[len] = f;
+		word = f != 0;
+		ntok += (uint32_t)(word & insep);
+		out[len] = word ? f : ' ';
 		orig[len] = (uint32_t)i;
 		tok[len] = ntok - 1;
-		len++;
+		len += (size_t)(word | !insep);
+		insep = !word;
 	}
 	nt->len = len;
 	nt->ntok = ntok;
@@ -1657,7 +1657,9 @@ ac_outputs(struct ac *ac, struct accept *acc, size_t nacc)
 {
 	size_t i, n = 0;
 
-	qsort(acc, nacc, sizeof(*acc), accept_cmp);
+	/* An empty set has no patterns, and qsort(NULL, 0, ...) is UB. */
+	if (nacc > 0)
+		qsort(acc, nacc, sizeof(*acc), accept_cmp);
 	ac->out = xcalloc((size_t)ac->nstates + 1, sizeof(*ac->out));
 	ac->refs = xcalloc(nacc ? nacc : 1, sizeof(*ac->refs));
 	for (i = 0; i < nacc; i++) {
@@ -1721,6 +1723,10 @@ ac_pack(struct ac *ac)
 		ac->next[i] = u * ac->nclass |
 		    (AC_HASOUT(ac, u) || ac->dict[u] ? AC_EMIT : 0);
 	}
+	ac->maxdepth = 0;
+	for (i = 0; i < ac->nstates; i++)
+		if (ac->depth[i] > ac->maxdepth)
+			ac->maxdepth = ac->depth[i];
 }
 
 int
@@ -1937,6 +1943,34 @@ emit(const struct ac *ac, const struct ntext *nt, uint32_t field,
 	}
 }
 
+/* emit() for the state whose row (see struct ac) has AC_EMIT. */
+static void
+emit_row(const struct ac *ac, const struct ntext *nt, uint32_t field,
+    uint32_t row, size_t i, struct rhits *h)
+{
+	uint32_t o = row / ac->nclass;
+
+	emit(ac, nt, field, AC_HASOUT(ac, o) ? o : ac->dict[o], i, h);
+}
+
+/* Hits of the second stream of scan() held back, at most. */
+#define SCAN_PEND	64
+
+/*
+ * Runs the automaton over nt and records the hits in text order.
+ *
+ * Each step waits for the load of the one before, so one pass over the
+ * text runs at the latency of a load rather than its throughput. Two
+ * passes interleaved, one from the start and one from the middle, keep
+ * two loads in flight. The second pass starts maxdepth - 1 bytes before
+ * the middle: the automaton's state is the longest pattern prefix that
+ * ends at the current byte, so from the middle on it is the same as if it
+ * had started at byte 0. The middle leaves both passes the same length;
+ * a text shorter than about twice maxdepth gains nothing. The second
+ * pass's hits are held back until the first pass has reached the middle;
+ * when SCAN_PEND of them are pending, the second pass stops there and
+ * carries on alone once the first pass is done.
+ */
 static void
 scan(const struct ac *ac, const struct ntext *nt, uint32_t field,
     struct rhits *h)
@@ -1944,17 +1978,41 @@ scan(const struct ac *ac, const struct ntext *nt, uint32_t field,
 	const unsigned char *p = (const unsigned char *)nt->s;
 	const uint32_t *next = ac->next;
 	const uint8_t *cls = ac->cls;
-	uint32_t s = 0, x, o;
-	size_t i, n = nt->len;
+	uint32_t pend_i[SCAN_PEND], pend_s[SCAN_PEND];
+	uint32_t sa = 0, sb = 0, xa, xb;
+	size_t i = 0, j = 0, k, mid = 0, np = 0, n = nt->len;
 
-	for (i = 0; i < n; i++) {
-		x = next[s + cls[p[i]]];
-		s = x & ~AC_EMIT;
-		if (x & AC_EMIT) {
-			o = s / ac->nclass;
-			emit(ac, nt, field, AC_HASOUT(ac, o) ? o : ac->dict[o],
-			    i, h);
+	/* maxdepth is 0 when there is no pattern at all (an empty set). */
+	if (ac->maxdepth > 0 && n > 2 * (size_t)ac->maxdepth + 32) {
+		mid = (n + ac->maxdepth - 1) / 2;
+		j = mid - (ac->maxdepth - 1);
+		for (; i < mid && np < SCAN_PEND; i++, j++) {
+			xa = next[sa + cls[p[i]]];
+			xb = next[sb + cls[p[j]]];
+			sa = xa & ~AC_EMIT;
+			sb = xb & ~AC_EMIT;
+			if (xa & AC_EMIT)
+				emit_row(ac, nt, field, sa, i, h);
+			if ((xb & AC_EMIT) && j >= mid) {
+				pend_i[np] = (uint32_t)j;
+				pend_s[np++] = sb;
+			}
 		}
+		for (; i < mid; i++) {
+			xa = next[sa + cls[p[i]]];
+			sa = xa & ~AC_EMIT;
+			if (xa & AC_EMIT)
+				emit_row(ac, nt, field, sa, i, h);
+		}
+		for (k = 0; k < np; k++)
+			emit_row(ac, nt, field, pend_s[k], pend_i[k], h);
+	}
+	/* The second pass's rest, or the only pass of a short text. */
+	for (; j < n; j++) {
+		xb = next[sb + cls[p[j]]];
+		sb = xb & ~AC_EMIT;
+		if (xb & AC_EMIT)
+			emit_row(ac, nt, field, sb, j, h);
 	}
 }
 

@@ -4,12 +4,15 @@
 #        every heraldd/herald run under memcheck (through wrapper scripts in
 #        $(VG_DIR) that the integration runner uses as its BUILD); fails on
 #        any memcheck error or definite leak. Logs: $(VG_DIR)/logs/.
-# Slow (20-50x); not part of make check.
+# Slow (20-50x); not part of make check. HERALD_TEST_SLOW=1 tells the
+# integration tests that honour it (test_hostile.py) to stretch their
+# timeouts and skip RSS bounds, which valgrind itself inflates.
 
 VG_DIR ?= $(BUILD)-valgrind
 VALGRIND = valgrind --error-exitcode=99 --leak-check=full \
 	   --errors-for-leak-kinds=definite --show-leak-kinds=definite \
-	   --track-origins=yes --trace-children=no
+	   --track-origins=yes --trace-children=no \
+	   --suppressions=$(abspath tests/soak/valgrind.supp)
 
 .PHONY: valgrind valgrind-wrappers
 
@@ -37,7 +40,7 @@ valgrind: deps
 	    $(BUILD)/fuzz/replay_$$t tests/fuzz/regress/$$t tests/fuzz/seeds/$$t >/dev/null || fail=1; \
 	done; \
 	echo "== valgrind integration"; \
-	BUILD=$(VG_DIR) SHARED=$(SHARED) sh tests/integration/run.sh || fail=1; \
+	HERALD_TEST_SLOW=1 BUILD=$(VG_DIR) SHARED=$(SHARED) sh tests/integration/run.sh || fail=1; \
 	bad=$$(grep -l -E 'ERROR SUMMARY: [1-9]|definitely lost: [1-9]' $(VG_DIR)/logs/* 2>/dev/null); \
 	if [ -n "$$bad" ]; then echo "valgrind: errors in:"; echo "$$bad"; fail=1; \
 	else echo "valgrind: 0 errors, 0 definite leaks in $$(ls $(VG_DIR)/logs | wc -l) processes"; fi; \

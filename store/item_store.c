@@ -25,8 +25,10 @@
 static const char sql_feed_sync[] =
     "INSERT INTO feeds (url, name, enabled, created)"
     " VALUES (?1, ?2, 1, unixepoch())"
-    " ON CONFLICT (url) DO UPDATE SET name = excluded.name, enabled = 1"
-    " WHERE name IS NOT excluded.name OR enabled IS NOT 1"
+    " ON CONFLICT (url) DO UPDATE SET name = excluded.name,"
+    " enabled = (disabled_reason IS NULL OR enabled)"
+    " WHERE name IS NOT excluded.name"
+    " OR (enabled IS NOT 1 AND disabled_reason IS NULL)"
     " RETURNING id";
 
 static const char sql_feed_id[] =
@@ -95,7 +97,8 @@ store_feed_sync(struct store *st, const char *url, const char *name,
 }
 
 static const char sql_feed_validators[] =
-    "SELECT etag, last_modified, body_hash FROM feeds WHERE id = ?1";
+    "SELECT etag, last_modified, body_hash, enabled, fetch_url,"
+    " disabled_reason FROM feeds WHERE id = ?1";
 
 static char *
 dup_column(sqlite3_stmt *s, int i)
@@ -133,6 +136,9 @@ store_feed_validators(struct store *st, int64_t feed_id,
 	out->etag = dup_column(s, 0);
 	out->last_modified = dup_column(s, 1);
 	out->body_hash = dup_column(s, 2);
+	out->enabled = sqlite3_column_int(s, 3);
+	out->fetch_url = dup_column(s, 4);
+	out->disabled_reason = dup_column(s, 5);
 	rc = 0;
 out:
 	store_stmt_release(s);
@@ -147,6 +153,8 @@ store_validators_fini(struct store_validators *v)
 	free(v->etag);
 	free(v->last_modified);
 	free(v->body_hash);
+	free(v->fetch_url);
+	free(v->disabled_reason);
 	memset(v, 0, sizeof(*v));
 }
 

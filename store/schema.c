@@ -170,9 +170,19 @@ static const char schema_v2[] =
 	" VALUES ('rank', 'bm25(4.0, 2.0, 1.0)');\n"
 	"INSERT INTO items_fts (items_fts) VALUES ('rebuild');\n";
 
+/*
+ * v3: what the poller learns about a feed and must not forget across
+ * restarts: the address it moved to (permanent redirects seen on several
+ * polls) and why it was disabled (410 Gone).
+ */
+static const char schema_v3[] =
+	"ALTER TABLE feeds ADD COLUMN fetch_url TEXT;\n"
+	"ALTER TABLE feeds ADD COLUMN disabled_reason TEXT;\n";
+
 static const char *const steps[] = {
 	schema_v1,
 	schema_v2,
+	schema_v3,
 };
 
 _Static_assert(sizeof(steps) / sizeof(steps[0]) == STORE_SCHEMA_VERSION,

@@ -13,21 +13,33 @@
 #include "store/store_int.h"
 
 /*
- * "ORDER BY rank" is FTS5's own ranking (bm25 with the column weights
- * schema.c configures), sorted inside FTS5 rather than by a SQL sorter.
- * The filters are per-hit probes: the item's time for since, item_tags'
- * primary key for the topic. The display columns are joined only for the
- * LIMIT rows that survive, in the outer query.
+ * bm25 must be computed for every match before the best can be known:
+ * for a term in 100,000 of 1,000,000 items that took 300 ms, most of it
+ * spent on hits nobody would page to. Ranking is therefore done within
+ * the newest SEARCH_WINDOW matches (rowid order is arrival order: ids
+ * only grow), which FTS5 walks straight off its index (ORDER BY rowid
+ * DESC) and LIMIT stops; a term with fewer matches is ranked in full.
+ * For a news cache "the best of the last ten thousand" is the useful
+ * answer, and it keeps a common word at about 20 ms.
+ *
+ * The filters are per-hit probes inside the window (the item's time for
+ * since, item_tags' primary key for the topic), so the window counts
+ * matching items. The display columns are joined only for the LIMIT
+ * rows that survive, in the outer query.
  */
+#define SEARCH_WINDOW	10000
+
 static const char sql_search[] =
-    "WITH hits (id, rank) AS ("
+    "WITH win (id, rank) AS ("
     " SELECT h.rowid, h.rank FROM items_fts h"
     " WHERE items_fts MATCH ?1"
     " AND (?2 IS NULL OR (SELECT COALESCE(x.published, x.first_seen)"
     "  FROM items x WHERE x.id = h.rowid) >= ?2)"
     " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM item_tags t"
     "  WHERE t.item_id = h.rowid AND t.topic = ?3))"
-    " ORDER BY h.rank LIMIT ?4)"
+    " ORDER BY h.rowid DESC LIMIT ?5),"
+    " hits (id, rank) AS (SELECT id, rank FROM win ORDER BY rank, id"
+    " LIMIT ?4)"
     " SELECT i.id, i.guid, i.link, i.title, i.summary,"
     " COALESCE(f.name, f.url), f.url, i.published, i.updated,"
     " i.first_seen,"
@@ -79,6 +91,8 @@ search_bind(sqlite3_stmt *s, const struct store_search_query *q)
 		rc = store_bind_text(s, 3, q->topic);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(s, 4, q->limit > 0 ? q->limit : -1);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 5, SEARCH_WINDOW);
 	return rc;
 }
 

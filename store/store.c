@@ -329,24 +329,44 @@ out:
 }
 
 /*
+ * One statement, so one snapshot: read separately, a reader racing the
+ * daemon's first migration saw application_id 0 from before it and the
+ * tables from after, and called the file "not a herald database".
+ */
+static const char sql_owner[] =
+    "SELECT (SELECT application_id FROM pragma_application_id),"
+    " (SELECT user_version FROM pragma_user_version),"
+    " (SELECT count(*) FROM sqlite_master)";
+
+/*
  * Decides from the header whether path is herald's: *version receives
  * its schema version, 0 for an empty database that migrations may fill.
  */
 static int
 check_owner(struct store *st, int64_t *version, struct herald_err *err)
 {
+	sqlite3_stmt *s = NULL;
 	int64_t app, ver, ntables;
 	int rc;
 
 	/* The first read: a file that is not SQLite fails here. */
-	rc = query_int(st, "PRAGMA application_id", &app, err);
-	if (!rc)
-		rc = query_int(st, "PRAGMA user_version", &ver, err);
-	if (!rc)
-		rc = query_int(st, "SELECT count(*) FROM sqlite_master",
-		    &ntables, err);
-	if (rc)
+	rc = sqlite3_prepare_v2(st->db, sql_owner, -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		if ((rc & 0xff) == SQLITE_NOTADB)
+			rc = herald_err_set(err, HERALD_E_DB,
+			    "%s: not a SQLite database", st->path);
+		else
+			rc = store_err(st, rc, err, "reading the header");
+		(void)sqlite3_finalize(s);
 		return rc;
+	}
+	app = sqlite3_column_int64(s, 0);
+	ver = sqlite3_column_int64(s, 1);
+	ntables = sqlite3_column_int64(s, 2);
+	/* Its result repeats the step's error, if any, already reported. */
+	(void)sqlite3_finalize(s);
 	if (app == 0 && ver == 0 && ntables == 0) {
 		*version = 0;
 		return 0;
@@ -375,7 +395,7 @@ static int
 migrate_step(struct store *st, int v, struct herald_err *err)
 {
 	char pragma[96], *msg = NULL;
-	int64_t cur;
+	int64_t cur = 0;
 	int rc;
 
 	rc = store_exec(st, "BEGIN IMMEDIATE", err);

@@ -76,6 +76,9 @@ struct store_validators {
 	char	*etag;		/* owned; NULL when none */
 	char	*last_modified;	/* owned; NULL when none */
 	char	*body_hash;	/* owned; hex SHA-256 of the last body parsed */
+	int	 enabled;	/* 0: disabled (410 Gone, or by hand) */
+	char	*fetch_url;	/* owned; where the feed moved, or NULL */
+	char	*disabled_reason; /* owned; why it is disabled, or NULL */
 };
 int	store_feed_validators(struct store *st, int64_t feed_id,
 	    struct store_validators *out, struct herald_err *err);
@@ -160,6 +163,20 @@ int	store_feed_policy(struct store *st, int64_t feed_id,
  * HERALD_E_NOTFOUND for an unknown f->feed_id.
  */
 int	store_feed_result(struct store *st, const struct store_fetch *f,
+	    struct herald_err *err);
+
+/*
+ * What the poller learnt about a feed, kept across restarts:
+ * store_feed_disable() stops it for good (reason: "410 Gone"), until
+ * store_feed_enable(); store_feed_move() records the address it moved to
+ * (NULL: back to the configured URL) and drops the old validators.
+ * Each is one short transaction, or joins an open group.
+ */
+int	store_feed_disable(struct store *st, int64_t feed_id,
+	    const char *reason, struct herald_err *err);
+int	store_feed_enable(struct store *st, const char *url_or_name,
+	    struct herald_err *err);
+int	store_feed_move(struct store *st, int64_t feed_id, const char *url,
 	    struct herald_err *err);
 
 /* ---- queries (read-only) ---- */
@@ -293,7 +310,8 @@ struct store_search_hit {
  * Calls cb for each item whose title, summary or content matches
  * q->match, best first (bm25; a title match weighs 4, summary 2,
  * content 1), as store_list(): borrowed views, one read transaction, cb
- * non-zero stops. A query FTS5 cannot parse ("AND (", "nocol:x") fails
+ * non-zero stops. A query with more than 10,000 matching items is ranked
+ * among the newest 10,000 of them (search.c says why). A query FTS5 cannot parse ("AND (", "nocol:x") fails
  * with HERALD_E_INVAL and "malformed search query ...".
  */
 typedef int store_search_cb(const struct store_search_hit *h, void *arg);

@@ -90,6 +90,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	doc = malloc(size ? size : 1);
 	if (!doc)
 		return 0;
+	doc[0] = '\0';
 	if (size)
 		memcpy(doc, data, size);
 	parse_one(doc, size, ctype, base);

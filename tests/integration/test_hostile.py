@@ -32,6 +32,11 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 RSS_LIMIT_KB = 128 * 1024	# G4: daemon RSS < 128 MiB through all cases
+# make valgrind sets HERALD_TEST_SLOW=1: longer fetch timeout, no RSS bound
+# (valgrind's own memory is counted), more patience.
+SLOW = os.environ.get("HERALD_TEST_SLOW") == "1"
+FETCH_TIMEOUT = 30 if SLOW else 5
+PATIENCE = 10 if SLOW else 1
 PUBLIC = "198.51.100.1"		# namespace-local, outside the deny list
 
 results = []
@@ -166,10 +171,10 @@ class Env:
         with open(self.conf, "w") as fh:
             fh.write("[daemon]\ndatabase = herald.db\nfeeds = feeds.conf\n"
                      "topics = %s\ncontrol_socket = control.sock\n"
-                     "[fetch]\nallow_private = %s\ntimeout = 5s\n"
+                     "[fetch]\nallow_private = %s\ntimeout = %ds\n"
                      "max_per_host = 64\nhost_spacing = 0s\nproxy = none\n"
                      % (os.path.join(REPO, "config", "topics"),
-                        allow_private))
+                        allow_private, FETCH_TIMEOUT))
 
     def cli(self, *args):
         return subprocess.run([self.herald, "-f", self.conf] + list(args),
@@ -202,7 +207,7 @@ class Env:
         p = subprocess.Popen([self.heraldd, "-f", self.conf, "--once"],
                              stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True)
-        deadline = time.time() + 120
+        deadline = time.time() + 120 * PATIENCE
         err = []
         while True:
             pid, status, ru = os.wait4(p.pid, os.WNOHANG)
@@ -279,10 +284,13 @@ def test_once(build):
         rc, err, rss = env.once()
         took = time.time() - t0
         check("--once over every hostile case exits 0", rc == 0, err)
-        check("--once finished within the 5 s timeout plus slack (%.1fs)"
-              % took, took < 30, err)
-        check("--once peak RSS %d KiB < %d KiB" % (rss, RSS_LIMIT_KB),
-              0 < rss < RSS_LIMIT_KB)
+        check("--once finished within the %d s timeout plus slack (%.1fs)"
+              % (FETCH_TIMEOUT, took), took < 30 * PATIENCE, err)
+        if SLOW:
+            skip("--once peak RSS", "HERALD_TEST_SLOW (valgrind)")
+        else:
+            check("--once peak RSS %d KiB < %d KiB" % (rss, RSS_LIMIT_KB),
+                  0 < rss < RSS_LIMIT_KB)
         feeds = env.feeds()
         check("every feed has a row", set(feeds) == set(CASES),
               sorted(set(CASES) ^ set(feeds)))
@@ -318,7 +326,7 @@ def test_daemon(build):
         p = subprocess.Popen([env.heraldd, "-f", env.conf],
                              stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True)
-        deadline = time.time() + 60
+        deadline = time.time() + 60 * PATIENCE
         feeds = {}
         while time.time() < deadline and p.poll() is None:
             feeds = env.feeds()
@@ -330,8 +338,11 @@ def test_daemon(build):
         alive = p.poll() is None
         hwm = vmhwm(p.pid)
         check("daemon still running after every hostile case", alive)
-        check("daemon peak RSS (VmHWM) %d KiB < %d KiB" % (hwm, RSS_LIMIT_KB),
-              0 < hwm < RSS_LIMIT_KB)
+        if SLOW:
+            skip("daemon peak RSS", "HERALD_TEST_SLOW (valgrind)")
+        else:
+            check("daemon peak RSS (VmHWM) %d KiB < %d KiB"
+                  % (hwm, RSS_LIMIT_KB), 0 < hwm < RSS_LIMIT_KB)
         feeds = env.feeds()
         assert_cases(env, feeds, "daemon")
         for path in ("/429?ra=120", "/503?ra=date", "/503?ra=99999999999"):
@@ -358,7 +369,7 @@ def test_daemon(build):
                   None if name == "429" else jitter)
         p.send_signal(signal.SIGTERM)
         try:
-            rc = p.wait(30)
+            rc = p.wait(30 * PATIENCE)
         except subprocess.TimeoutExpired:
             p.kill()
             rc = None

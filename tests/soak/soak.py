@@ -168,6 +168,8 @@ def main():
                 rss = rss_kb(p.pid)
             except OSError:
                 break
+            if rss < 0 or p.poll() is not None:
+                break
             st = ctl(sock, {"cmd": "status"})
             lag = st.get("loop_lag_ms") or {}
             row = (round(now - t0), rss, fds, lag.get("last", -1),
@@ -194,7 +196,10 @@ def main():
     for row in samples[::per_min]:
         print("# %5d  %8d  %4d  %8s  %7s  %8s  %6s" % row[:7])
     if not alive:
-        print("not ok 1 - daemon still running at the end")
+        print("not ok 1 - daemon still running at the end (died with %r "
+              "after %d s; log in %s)" % (p.returncode,
+                                         samples[-1][0] if samples else 0,
+                                         tmp))
         ok = False
     else:
         print("ok 1 - daemon still running at the end (exit %r on SIGTERM)"
@@ -224,6 +229,10 @@ def main():
           "samples in %s" % (max(lags) if lags else "?", rounds.requests,
                              rounds.not_modified, tmp))
     print("1..3")
+    if not ok:
+        with open(os.path.join(tmp, "heraldd.log"), errors="replace") as fh:
+            for line in fh.read().splitlines()[-5:]:
+                print("#   " + line)
     if not a.out and ok:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0 if ok else 1

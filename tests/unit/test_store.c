@@ -297,7 +297,7 @@ test_open_create(void **state)
 	assert_int_equal(store_check(fx->st, &err), 0);
 	raw_text(fx->path, "PRAGMA journal_mode", mode, sizeof(mode));
 	assert_string_equal(mode, "wal");
-	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), 3);
 	assert_int_equal(raw_int(fx->path, "PRAGMA application_id"),
 	    0x48524c44);
 }
@@ -335,7 +335,7 @@ test_open_newer(void **state)
 	fx->st = NULL;
 	raw_exec(fx->path, "PRAGMA user_version = 99");
 	snprintf(want, sizeof(want), "%s: database schema version 99 is "
-	    "newer than this herald (2)", fx->path);
+	    "newer than this herald (3)", fx->path);
 	assert_int_equal(store_open(fx->path, 0, &st, &err), HERALD_E_VERSION);
 	assert_null(st);
 	assert_string_equal(err.msg, want);

@@ -756,6 +756,11 @@ make_at_version(const char *path, int v)
 	    "INSERT INTO item_tags (item_id, topic, score, threshold,"
 	    " evidence, tagged_at) VALUES (1, 'old', 3, 1, '[]', 10);",
 	    NULL, NULL, NULL), SQLITE_OK);
+	/* From v2 on, that release's store kept the index in sync. */
+	if (v >= 2)
+		assert_int_equal(sqlite3_exec(db, "INSERT INTO items_fts"
+		    " (items_fts) VALUES ('rebuild')", NULL, NULL, NULL),
+		    SQLITE_OK);
 	sqlite3_close(db);
 }
 

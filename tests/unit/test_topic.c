@@ -521,6 +521,117 @@ test_many_topics_one_automaton(void **state)
 	topic_set_free(ts);
 }
 
+/*
+ * Long fields take other paths than headlines: the normalised text and
+ * the hits outgrow their inline buffers, and the automaton runs as two
+ * interleaved passes from the start and the middle. A phrase at every
+ * position, across the middle too, must be found at its byte offset.
+ */
+static void
+test_long_field_offsets(void **state)
+{
+	enum { LEN = 3000 };
+	struct topic_set *ts;
+	struct topic_result r;
+	const char *term = "Khan Younis";
+	char *text;
+	size_t k, tl = strlen(term);
+
+	(void)state;
+	ts = compile(TOPIC("[group g]\nweight = 1\nterms = khan younis\n"));
+	text = malloc(LEN + 1);
+	assert_non_null(text);
+	for (k = 1; k + tl + 1 < LEN; k += k > 1400 && k < 1600 ? 1 : 7) {
+		/* "xx...x Khan Younis xx...x": one long word either side. */
+		memset(text, 'x', LEN);
+		text[LEN] = '\0';
+		text[k - 1] = ' ';
+		memcpy(text + k, term, tl);
+		text[k + tl] = ' ';
+		topic_set_match(ts, text, NULL, NULL, DATE_NONE, &r);
+		assert_int_equal(r.ntags, 1);
+		assert_int_equal(r.tags[0].nhits, 1);
+		assert_int_equal(r.tags[0].hits[0].offset, k);
+		topic_result_fini(&r);
+	}
+	free(text);
+	topic_set_free(ts);
+}
+
+/*
+ * A long field with hits all over: more than the second pass holds back,
+ * a veto only at the very end, and a NEAR pair only at the end.
+ */
+static void
+test_long_field_many_hits(void **state)
+{
+	enum { REP = 600 };
+	struct topic_set *ts;
+	struct topic_result r;
+	char *text;
+	size_t i, n = 0, cap = REP * 8 + 64;
+
+	(void)state;
+	ts = compile(TOPIC("[veto]\nterms = stopword\n"
+	    "[group common]\nweight = 0\nterms = aa\n"
+	    "[group a]\nweight = 0.5\nterms = alpha\n"
+	    "[group b]\nweight = 0.25\nterms = beta\n"
+	    "[near ab]\nweight = 1\nmatch = a NEAR/1 b\n"));
+	text = malloc(cap);
+	assert_non_null(text);
+	for (i = 0; i < REP; i++) {
+		memcpy(text + n, "aa, bb. ", 8);
+		n += 8;
+	}
+	memcpy(text + n, "alpha x beta", 13);
+	topic_set_match(ts, text, NULL, NULL, DATE_NONE, &r);
+	assert_int_equal(r.ntags, 1);
+	assert_true(r.tags[0].score > 1.7 && r.tags[0].score < 1.8);
+	/* aa (first), alpha, the near rule at alpha, beta. */
+	assert_int_equal(r.tags[0].nhits, 4);
+	assert_int_equal(r.tags[0].hits[0].offset, 0);
+	assert_int_equal(r.tags[0].hits[1].offset, n);
+	assert_int_equal(r.tags[0].hits[2].offset, n);
+	assert_int_equal(r.tags[0].hits[3].offset, n + 8);
+	topic_result_fini(&r);
+	memcpy(text + n, "alpha x beta stopword", 22);
+	topic_set_match(ts, text, NULL, NULL, DATE_NONE, &r);
+	assert_int_equal(r.ntags, 0);
+	topic_result_fini(&r);
+	free(text);
+	topic_set_free(ts);
+}
+
+/*
+ * Text that grows when normalised (U+FDFA is 3 bytes and 18 code points)
+ * past the inline buffer: offsets still point into the original.
+ */
+static void
+test_expanding_text(void **state)
+{
+	enum { REP = 200 };
+	struct topic_set *ts;
+	struct topic_result r;
+	char *text;
+	size_t i, n = 0;
+
+	(void)state;
+	ts = compile(TOPIC("[group g]\nweight = 1\nterms = gaza strip\n"));
+	text = malloc(REP * 4 + 32);
+	assert_non_null(text);
+	for (i = 0; i < REP; i++) {
+		memcpy(text + n, "\xef\xb7\xba ", 4);
+		n += 4;
+	}
+	memcpy(text + n, "Gaza Strip", 11);
+	topic_set_match(ts, text, NULL, NULL, DATE_NONE, &r);
+	assert_int_equal(r.ntags, 1);
+	assert_int_equal(r.tags[0].hits[0].offset, n);
+	topic_result_fini(&r);
+	free(text);
+	topic_set_free(ts);
+}
+
 static void
 test_uncompiled_and_empty(void **state)
 {
@@ -541,6 +652,14 @@ test_uncompiled_and_empty(void **state)
 	assert_int_equal(r.ntags, 0);
 	topic_result_fini(&r);
 	topic_set_match(ts, "", "", "", DATE_NONE, &r);
+	assert_int_equal(r.ntags, 0);
+	topic_result_fini(&r);
+	topic_set_free(ts);
+	/* A compiled set without topics has an automaton without patterns. */
+	ts = topic_set_new();
+	assert_int_equal(topic_set_compile(ts, &err), 0);
+	topic_set_match(ts, "Gaza, a long title with more than a few words "
+	    "in it, longer than any pattern", NULL, NULL, DATE_NONE, &r);
 	assert_int_equal(r.ntags, 0);
 	topic_result_fini(&r);
 	topic_set_free(ts);
@@ -715,6 +834,9 @@ main(void)
 		cmocka_unit_test(test_since),
 		cmocka_unit_test(test_boilerplate),
 		cmocka_unit_test(test_many_topics_one_automaton),
+		cmocka_unit_test(test_long_field_offsets),
+		cmocka_unit_test(test_long_field_many_hits),
+		cmocka_unit_test(test_expanding_text),
 		cmocka_unit_test(test_uncompiled_and_empty),
 		cmocka_unit_test(test_threads_share_a_set),
 		cmocka_unit_test(test_load_errors),
