@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "config/conf.h"
+#include "config/retention.h"
 #include "feeds/err.h"
 #include "feeds/xmem.h"
 #include "store/store.h"
@@ -47,33 +48,6 @@ db_check(const struct cli_opts *o)
 	return rc ? CLI_EXIT_ERR : CLI_EXIT_OK;
 }
 
-/*
- * The configuration's retention as the store's policy; the feeds array
- * borrows c's URLs (free it, not them).
- */
-static void
-prune_policy(const struct conf *c, struct store_prune_policy *p,
-    struct store_prune_feed **feeds)
-{
-	struct store_prune_feed *v;
-	size_t i;
-
-	memset(p, 0, sizeof(*p));
-	p->max_age = c->max_age;
-	p->max_items = c->max_items;
-	p->topic_max_age = c->topic_max_age;
-	v = xcalloc(c->nfeeds ? c->nfeeds : 1, sizeof(*v));
-	for (i = 0; i < c->nfeeds; i++) {
-		v[i].feed_id = 0;
-		v[i].url = c->feedv[i].url;
-		v[i].max_age = c->feedv[i].max_age;
-		v[i].max_items = c->feedv[i].max_items;
-	}
-	p->feeds = v;
-	p->nfeeds = c->nfeeds;
-	*feeds = v;
-}
-
 static int
 db_prune(const struct cli_opts *o)
 {
@@ -92,7 +66,7 @@ db_prune(const struct cli_opts *o)
 		fprintf(stderr, "herald: %s\n", errs);
 		return CLI_EXIT_ERR;
 	}
-	prune_policy(c, &p, &feeds);
+	conf_prune_policy(c, &p, &feeds);
 	if (cli_store_open(o, 0, &st))
 		goto out;
 	if (store_prune(st, &p, (int64_t)time(NULL), &ps, &err)) {

@@ -50,6 +50,7 @@ feeds_usage(FILE *fp)
 	    "       herald feeds add URL [--name NAME] [--interval DURATION]\n"
 	    "       herald feeds remove URL|NAME\n"
 	    "       herald feeds import FILE.opml\n"
+	    "       herald feeds enable URL|NAME   (poll a disabled feed again)\n"
 	    "       herald feeds export\n"
 	    "list shows per feed: state (new, ok, failing, backing off, "
 	    "disabled), last\nsuccess, next check, items, items new in 24 h, "
@@ -528,6 +529,29 @@ feeds_export(const struct cli_opts *o)
 	return rc;
 }
 
+/*
+ * Re-enables a feed that heraldd disabled (410 Gone) or that was disabled
+ * by hand; a running daemon picks it up at its next reload.
+ */
+static int
+feeds_enable(const struct cli_opts *o, const char *which)
+{
+	struct herald_err err;
+	struct store *st = NULL;
+	int rc;
+
+	if (cli_store_open(o, 0, &st))
+		return CLI_EXIT_ERR;
+	rc = store_feed_enable(st, which, &err);
+	store_close(st);
+	if (rc) {
+		fprintf(stderr, "herald feeds enable: %s\n", err.msg);
+		return CLI_EXIT_ERR;
+	}
+	printf("enabled; it is polled again after heraldd restarts\n");
+	return CLI_EXIT_OK;
+}
+
 int
 cmd_feeds(int argc, char **argv, const struct cli_opts *o)
 {
@@ -581,6 +605,8 @@ cmd_feeds(int argc, char **argv, const struct cli_opts *o)
 		return feeds_remove(o, argv[optind]);
 	if (!strcmp(sub, "import") && nargs == 1)
 		return feeds_import(o, argv[optind]);
+	if (!strcmp(sub, "enable") && nargs == 1)
+		return feeds_enable(o, argv[optind]);
 	feeds_usage(stderr);
 	return CLI_EXIT_USAGE;
 }

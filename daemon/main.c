@@ -36,6 +36,8 @@
 #define LAG_PERIOD_MS		100
 #define STATUS_PERIOD_MS	10000
 #define STOP_DEADLINE_MS	10000
+#define PRUNE_FIRST_MS		(5 * 60 * 1000)	/* after start */
+#define PRUNE_PERIOD_MS		(24 * 3600 * 1000)
 
 struct lag {
 	uint64_t	 last_ms;
@@ -51,6 +53,8 @@ struct herald {
 	struct topic_set *topics;
 	struct topic_set **retired;	/* replaced by reloads, freed at exit */
 	size_t		 nretired;
+	struct conf	**old_confs;	/* idem: a queued prune may use one */
+	size_t		 nold_confs;
 	struct store	*store;
 	struct fetcher	*fetch;
 	struct sched	*sched;
@@ -59,7 +63,7 @@ struct herald {
 	struct sched_feed **feeds;	/* every feed scheduled */
 	size_t		 nfeeds;
 	uv_signal_t	 sig_int, sig_term, sig_hup;
-	uv_timer_t	 lag_timer, status_timer, watchdog, deadline;
+	uv_timer_t	 lag_timer, status_timer, watchdog, deadline, prune;
 	int		 handles_ok;	/* the handles above exist */
 	struct lag	 lag;
 	int64_t		 started;
@@ -125,6 +129,19 @@ load_feeds(struct herald *h)
 		f->etag = v.etag;
 		f->last_modified = v.last_modified;
 		f->body_hash = v.body_hash;
+		if (v.fetch_url) {
+			free(f->url);
+			f->url = v.fetch_url;
+			v.fetch_url = NULL;
+		}
+		if (!v.enabled) {
+			f->disabled = 1;
+			log_info("feed-disabled feed=\"%s\" reason=\"%s\" "
+			    "(herald feeds enable URL polls it again)", f->name,
+			    v.disabled_reason ? v.disabled_reason : "by hand");
+		}
+		free(v.disabled_reason);
+		free(v.fetch_url);
 	}
 	if (store_commit(h->store, &err))
 		goto fail;
@@ -241,6 +258,16 @@ status_cb(uv_timer_t *t)
 
 	status_line(h, line, sizeof(line));
 	notify_status("%s", line);
+}
+
+/* Retention once a day, on the writer (store_prune, design §5). */
+static void
+prune_cb(uv_timer_t *t)
+{
+	struct herald *h = t->data;
+
+	if (!h->stopping)
+		pipeline_prune(h->pipe, h->conf);
 }
 
 static void
@@ -400,7 +427,9 @@ reload(struct herald *h, char *errs, size_t n)
 	sched_opts_from(h, c, &so);
 	sched_set_opts(h->sched, &so);
 	apply_feeds(h, c);
-	conf_free(h->conf);
+	h->old_confs = xreallocarray(h->old_confs, h->nold_confs + 1,
+	    sizeof(*h->old_confs));
+	h->old_confs[h->nold_confs++] = h->conf;
 	h->conf = c;
 	notify_ready();
 	return 0;
@@ -453,6 +482,13 @@ ctl_cb(const char *cmd, json_t *req, void *arg)
 		return json_pack("{s:I}", "feeds",
 		    (json_int_t)sched_poll_now(h->sched, f));
 	}
+	if (!strcmp(cmd, "prune")) {
+		if (h->stopping)
+			return json_pack("{s:b, s:s}", "ok", 0, "error",
+			    "heraldd is stopping");
+		pipeline_prune(h->pipe, h->conf);
+		return json_pack("{s:b}", "queued", 1);
+	}
 	if (!strcmp(cmd, "reload")) {
 		errs[0] = '\0';
 		if (reload(h, errs, sizeof(errs)))
@@ -483,6 +519,7 @@ final_close(void *arg)
 		uv_close((uv_handle_t *)&h->status_timer, NULL);
 		uv_close((uv_handle_t *)&h->watchdog, NULL);
 		uv_close((uv_handle_t *)&h->deadline, NULL);
+		uv_close((uv_handle_t *)&h->prune, NULL);
 	}
 }
 
@@ -565,12 +602,13 @@ init_handles(struct herald *h)
 	if (uv_signal_init(l, &h->sig_int) || uv_signal_init(l, &h->sig_term) ||
 	    uv_signal_init(l, &h->sig_hup) || uv_timer_init(l, &h->lag_timer) ||
 	    uv_timer_init(l, &h->status_timer) ||
-	    uv_timer_init(l, &h->watchdog) || uv_timer_init(l, &h->deadline))
+	    uv_timer_init(l, &h->watchdog) || uv_timer_init(l, &h->deadline) ||
+	    uv_timer_init(l, &h->prune))
 		return -1;
 	h->handles_ok = 1;
 	h->sig_int.data = h->sig_term.data = h->sig_hup.data = h;
 	h->lag_timer.data = h->status_timer.data = h;
-	h->watchdog.data = h->deadline.data = h;
+	h->watchdog.data = h->deadline.data = h->prune.data = h;
 	return 0;
 }
 
@@ -610,6 +648,11 @@ start(struct herald *h)
 	uv_unref((uv_handle_t *)&h->lag_timer);
 	uv_unref((uv_handle_t *)&h->status_timer);
 	uv_unref((uv_handle_t *)&h->watchdog);
+	if (!h->once) {
+		uv_timer_start(&h->prune, prune_cb, PRUNE_FIRST_MS,
+		    PRUNE_PERIOD_MS);
+		uv_unref((uv_handle_t *)&h->prune);
+	}
 	if (!h->once && h->conf->control_socket)
 		h->ctl = ctl_open(&h->loop, h->conf->control_socket, ctl_cb, h);
 	for (i = 0; i < h->nfeeds; i++) {
@@ -697,6 +740,9 @@ cleanup(struct herald *h, int loop_ok)
 	for (i = 0; i < h->nretired; i++)
 		topic_set_free(h->retired[i]);
 	free(h->retired);
+	for (i = 0; i < h->nold_confs; i++)
+		conf_free(h->old_confs[i]);
+	free(h->old_confs);
 	store_close(h->store);
 	topic_set_free(h->topics);
 	conf_free(h->conf);

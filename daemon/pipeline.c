@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config/retention.h"
 #include "daemon/fetch.h"
 #include "daemon/log.h"
 #include "daemon/sched.h"
@@ -23,6 +24,7 @@ enum job_kind {
 	JOB_BODY,		/* 2xx: hash, then parse unless unchanged */
 	JOB_UNCHANGED,		/* body hash equals the stored one */
 	JOB_DOC,		/* parsed: commit items */
+	JOB_PRUNE,		/* retention, no feed */
 };
 
 struct job {
@@ -56,6 +58,9 @@ struct job {
 	uint64_t	 t0;
 	int		 sync;		/* register the feed first (new/renamed) */
 	int		 written;	/* went through the writer */
+	char		*moved_url;	/* record this permanent move */
+	const struct conf *conf;	/* JOB_PRUNE: the limits */
+	struct store_prune_stats pruned;
 	char		*sync_url;
 	char		*sync_name;
 	int64_t		 feed_id;	/* the store's id, known or registered */
@@ -125,6 +130,7 @@ job_free(struct job *j)
 	free(j->old_hash);
 	free(j->sync_url);
 	free(j->sync_name);
+	free(j->moved_url);
 	free(j);
 }
 
@@ -218,10 +224,12 @@ track_moves(struct job *j)
 		f->url = f->moved_to;
 		f->moved_to = NULL;
 		f->moved_count = 0;
-		/* The old validators belong to the old URL. */
+		/* The old validators belong to the old URL; the writer
+		 * records the move (and drops them) with this poll. */
 		free(f->etag);
 		free(f->last_modified);
 		f->etag = f->last_modified = NULL;
+		j->moved_url = xstrdup(f->url);
 	}
 }
 
@@ -234,6 +242,17 @@ job_done(struct job *j)
 	int ok = j->kind != JOB_ERROR && j->rc == 0;
 
 	memset(&o, 0, sizeof(o));
+	if (j->kind == JOB_PRUNE) {
+		if (j->rc)
+			log_warnx("retention failed: %s", j->err.msg);
+		else
+			log_info("retention deleted=%zu tombstones=%zu",
+			    j->pruned.deleted, j->pruned.tombstones);
+		job_free(j);
+		p->busy--;
+		maybe_drained(p);
+		return;
+	}
 	if (j->rc && !j->error)
 		j->error = xstrdup(j->err.msg);
 	if (j->sync && j->feed_id) {
@@ -254,7 +273,6 @@ job_done(struct job *j)
 		keep(&f->last_modified, j->last_modified);
 		if (j->kind == JOB_DOC)
 			keep(&f->body_hash, j->hash);
-		track_moves(j);
 		o.interval = next_interval(j);
 		if (j->written)
 			f->ok_stored = f->last_ok;
@@ -311,6 +329,16 @@ write_one(struct job *j)
 	struct store_fetch sf;
 
 	j->written = 1;
+	if (j->kind == JOB_PRUNE) {
+		struct store_prune_policy pol;
+		struct store_prune_feed *pf = NULL;
+
+		conf_prune_policy(j->conf, &pol, &pf);
+		j->rc = store_prune(j->p->writer, &pol, (int64_t)time(NULL),
+		    &j->pruned, &j->err);
+		free(pf);
+		return;
+	}
 	if (j->sync) {
 		/* A feed added by a reload: its row is made in this batch. */
 		j->rc = store_feed_sync(j->p->writer, j->sync_url,
@@ -333,6 +361,13 @@ write_one(struct job *j)
 		    &j->stats, &j->err);
 	else
 		j->rc = store_feed_result(j->p->writer, &sf, &j->err);
+	/* What the poller learnt, kept across restarts. */
+	if (!j->rc && j->moved_url)
+		j->rc = store_feed_move(j->p->writer, j->feed_id, j->moved_url,
+		    &j->err);
+	if (j->status == 410 && store_feed_disable(j->p->writer, j->feed_id,
+	    "410 Gone", &j->err))
+		j->rc = j->rc ? j->rc : HERALD_E_DB;
 }
 
 static void
@@ -375,7 +410,8 @@ batch_after_cb(uv_work_t *w, int status)
 			j->err = b->err;
 		}
 		if (j->rc && j->rc != b->rc)
-			log_warnx("store feed=\"%s\": %s", j->f->name,
+			log_warnx("store feed=\"%s\": %s", j->f ? j->f->name :
+			    "-",
 			    j->err.msg);
 		job_done(j);
 	}
@@ -447,7 +483,7 @@ quiet_success(const struct job *j)
 	const struct sched_feed *f = j->f;
 	int64_t now = (int64_t)time(NULL);
 
-	return f->failures == 0 && f->ok_stored && !j->sync &&
+	return f->failures == 0 && f->ok_stored && !j->sync && !j->moved_url &&
 	    now - f->ok_stored < PIPELINE_QUIET_SECS &&
 	    (!j->etag || same(j->etag, f->etag)) &&
 	    (!j->last_modified || same(j->last_modified, f->last_modified));
@@ -580,6 +616,8 @@ fetched_cb(struct fetch_result *r, void *arg)
 	}
 	j->etag = dup_or_null(r->etag);
 	j->last_modified = dup_or_null(r->last_modified);
+	j->final_url = dup_or_null(r->final_url);
+	track_moves(j);
 	if (r->status == 304) {
 		j->kind = JOB_NOTMOD;
 		if (quiet_success(j)) {
@@ -594,7 +632,6 @@ fetched_cb(struct fetch_result *r, void *arg)
 	r->body = NULL;
 	j->len = r->len;
 	j->ctype = dup_or_null(r->content_type);
-	j->final_url = dup_or_null(r->final_url);
 	j->work.data = j;
 	rc = uv_queue_work(p->loop, &j->work, parse_work_cb, parse_after_cb);
 	if (rc) {
@@ -649,6 +686,20 @@ pipeline_run(struct pipeline *p, struct sched_feed *f)
 		j->error = xstrdup("io: cannot start the transfer");
 		writer_push(p, j);
 	}
+}
+
+void
+pipeline_prune(struct pipeline *p, const struct conf *c)
+{
+	struct job *j;
+
+	j = xcalloc(1, sizeof(*j));
+	j->p = p;
+	j->kind = JOB_PRUNE;
+	j->conf = c;
+	j->t0 = uv_hrtime();
+	p->busy++;
+	writer_push(p, j);
 }
 
 void

@@ -14,6 +14,7 @@
 
 #include <uv.h>
 
+struct conf;
 struct fetcher;
 struct pipeline;
 struct sched_feed;
@@ -40,6 +41,12 @@ void		 pipeline_run(struct pipeline *p, struct sched_feed *f);
  */
 void		 pipeline_set_topics(struct pipeline *p,
 		    const struct topic_set *topics);
+/*
+ * Runs retention (store_prune with the policy of c) on the writer, after
+ * the documents already queued. c must stay alive until it has run, i.e.
+ * until pipeline_busy() drops; the daemon keeps retired configurations.
+ */
+void		 pipeline_prune(struct pipeline *p, const struct conf *c);
 /* Polls that ended, and the time the last one did (wall clock, 0). */
 long		 pipeline_polls(const struct pipeline *p);
 long long	 pipeline_last_poll(const struct pipeline *p);

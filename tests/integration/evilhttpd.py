@@ -12,6 +12,9 @@ listener that only records connections (SSRF canary).
 Routes (every one answers a single request, then closes):
   /ok/NAME[?n=K]         a valid RSS 2.0 feed with K (3) items named NAME-i
   /html                  200 text/html: a web page, not a feed
+  /ok-as/NAME?ct=TYPE    a valid feed served as TYPE (default text/html)
+  /empty                 200 with an empty body
+  /chunk-noterm          chunked, one chunk, then close without the 0 chunk
   /status/CODE           that status with a short text body
   /script?status=..&reason=..&h=Name:%20value&delay=S&body=..
                          anything: status, reason phrase, headers (h may
@@ -116,6 +119,18 @@ async def route(path, query, r, w, self_url):
         n = int(q.get("n", ["3"])[0])
         await send(w, 200, "OK", xml, rss(parts[1] if len(parts) > 1
                                           else "ok", n))
+    elif p0 == "ok-as":
+        # A valid feed under a misleading Content-Type (H17: must parse).
+        await send(w, 200, "OK", [("Content-Type", q.get("ct", ["text/html"])[0])],
+                   rss(parts[1] if len(parts) > 1 else "okas"))
+    elif p0 == "empty":
+        await send(w, 200, "OK", xml, b"")
+    elif p0 == "chunk-noterm":
+        body = rss("noterm")
+        w.write(head(200, "OK", xml + [("Transfer-Encoding", "chunked")])
+                + (b"%x\r\n" % 100) + body[:100] + b"\r\n")
+        await w.drain()
+        return
     elif p0 == "html":
         await send(w, 200, "OK", [("Content-Type", "text/html")],
                    b"<!DOCTYPE html><html><head><title>Welcome</title>"

@@ -127,6 +127,16 @@ CASES = {
     "503-date": ("/503?ra=date", failing("503"), None),
     "503-huge": ("/503?ra=99999999999", failing("503"), None),
     "html": ("/html", failing("not a feed"), None),
+    "rss-as-html": ("/ok-as/ashtml", healthy(3), None),
+    "rss-as-octets": ("/ok-as/asoctets?ct=application/octet-stream",
+                      healthy(3), None),
+    "empty-200": ("/empty", failing(), None),
+    "chunk-noterm": ("/chunk-noterm", failing_any("protocol", "partial",
+                                                  "closed"), None),
+    "redirect-ftp": ("/redir?to=ftp://127.0.0.1/feed.xml",
+                     failing("redirect", "ftp"), None),
+    "redirect-gopher": ("/redir?to=gopher://127.0.0.1/1",
+                        failing("redirect", "gopher"), None),
     "huge-headers": ("/hugeheaders", failing("header"), None),
     "garbage-status": ("/garbage-status", failing(), None),
     "escreason": ("/escreason", failing("500"), None),
@@ -297,8 +307,8 @@ def test_once(build):
         assert_cases(env, feeds, "once")
         check("log names each failing feed and its URL",
               all('"%s"' % n in err for n, c in CASES.items()
-                  if c[1].__name__ == "f" and n not in
-                  ("good1", "good2", "delayed", "304-no-validators")), err)
+                  if n not in ("good1", "good2", "delayed", "rss-as-html",
+                               "rss-as-octets", "304-no-validators")), err)
         check("log has no raw escape from the server",
               "\x1b" not in err and "\x07" not in err, repr(err[-400:]))
         # A second --once: the broken feeds stay broken, nothing is lost.

@@ -267,8 +267,25 @@ def test_policies(build, d):
               "loop_lag_ms" in st and st["loop_lag_ms"]["max"] < 1000, st)
     finally:
         rc = dm.stop()
-        s.stop()
     check("daemon stops with exit 0", rc == 0, rc)
+    # What the poller learnt survives a restart.
+    n_gone = len(s.requests("/gone.xml"))
+    n_perm = len(s.requests("/perm.xml"))
+    dm = Daemon(build, d, feeds, "allow_private = yes\nmax_body = 64KiB\n"
+                "timeout = 3s\n")
+    try:
+        dm.wait_polls(len(names) - 1, 30)
+        f = dm.feed("gone")
+        check("restart: a 410 feed stays disabled",
+              f.get("state") == "disabled" and
+              len(s.requests("/gone.xml")) == n_gone, f)
+        f = dm.feed("perm")
+        check("restart: a moved feed is polled at its new address",
+              f.get("fetch_url", "").endswith("/perm-new.xml") and
+              len(s.requests("/perm.xml")) == n_perm, f)
+    finally:
+        dm.stop()
+        s.stop()
 
 
 def test_retry_after(build, d):
@@ -319,12 +336,46 @@ def test_ssrf(build, d):
     s.stop()
 
 
+def test_retention(build, d):
+    s = Server(d, "ret")
+    two = ('<?xml version="1.0"?><rss version="2.0"><channel><title>t'
+           '</title><link>http://x.test/</link>'
+           '<item><title>new</title><link>http://x.test/new</link>'
+           '<guid>new</guid><pubDate>Fri, 01 Mar 2024 12:00:00 GMT</pubDate>'
+           '</item><item><title>old</title><link>http://x.test/old</link>'
+           '<guid>old</guid><pubDate>Thu, 29 Feb 2024 12:00:00 GMT</pubDate>'
+           '</item></channel></rss>')
+    s.set("/two.xml", body=two)
+    dm = Daemon(build, d, [("two", s.url("/two.xml"))],
+                "allow_private = yes\n[retention]\nmax_items = 1\n")
+    try:
+        dm.wait_polls(1)
+        r = dm.ctl(cmd="prune")
+        time.sleep(1.0)
+        out = subprocess.run([os.path.join(build, "herald"), "-f", dm.conf,
+                              "list", "--format", "json"],
+                             capture_output=True, text=True)
+        titles = [json.loads(l)["title"] for l in out.stdout.splitlines() if l]
+        check("daemon retention keeps the newest max_items",
+              r.get("ok") and titles == ["new"], (r, titles))
+        dm.refresh("two")
+        out = subprocess.run([os.path.join(build, "herald"), "-f", dm.conf,
+                              "list", "--format", "json"],
+                             capture_output=True, text=True)
+        titles = [json.loads(l)["title"] for l in out.stdout.splitlines() if l]
+        check("a pruned item served again does not come back",
+              titles == ["new"], titles)
+    finally:
+        dm.stop()
+        s.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
     a = ap.parse_args()
     build = os.path.join(REPO, a.build)
-    for t in (test_policies, test_retry_after, test_ssrf):
+    for t in (test_policies, test_retry_after, test_ssrf, test_retention):
         d = tempfile.mkdtemp(prefix="herald-poller-")
         try:
             t(build, d)
