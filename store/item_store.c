@@ -19,6 +19,7 @@
 #include "feeds/topic.h"
 #include "feeds/xmem.h"
 #include "store/store_int.h"
+#include "store/tag_store.h"
 
 /* ---- feeds ---- */
 
@@ -539,62 +540,6 @@ categories_json(const struct feed_item *it)
 	return s;
 }
 
-static const char *
-field_name(enum topic_field f)
-{
-	switch (f) {
-	case TOPIC_FIELD_TITLE:
-		return "title";
-	case TOPIC_FIELD_SUMMARY:
-		return "summary";
-	case TOPIC_FIELD_CONTENT:
-		return "content";
-	default:
-		return "unknown";
-	}
-}
-
-/*
- * Returns in *out a new JSON array of t's hits, for "herald why". Fails
- * with HERALD_E_INVAL when a hit cannot be represented (a term that is
- * not UTF-8, a weight that is not finite): the tagger's contract is
- * broken, and storing half the evidence would hide it.
- */
-static int
-evidence_json(const struct topic_tag *t, char **out, struct herald_err *err)
-{
-	const char *name = t->topic ? t->topic : "(unnamed)";
-	const struct topic_hit *h;
-	json_t *a, *o;
-	size_t i;
-	int rc = 0;
-
-	*out = NULL;
-	a = json_array();
-	if (!a)
-		return herald_err_set(err, HERALD_E_NOMEM,
-		    "topic %s: no memory for evidence", name);
-	for (i = 0; i < t->nhits; i++) {
-		h = &t->hits[i];
-		o = json_pack("{s:s?, s:s?, s:s, s:I, s:f}", "term", h->term,
-		    "group", h->group, "field", field_name(h->field),
-		    "offset", (json_int_t)h->offset, "weight", h->weight);
-		if (!o || json_array_append_new(a, o) != 0) {
-			rc = herald_err_set(err, HERALD_E_INVAL,
-			    "topic %s: evidence for term \"%.40s\" is not "
-			    "representable in JSON", name,
-			    h->term ? h->term : "");
-			goto out;
-		}
-	}
-	*out = json_dumps(a, JSON_COMPACT);
-	if (!*out)
-		rc = herald_err_set(err, HERALD_E_NOMEM,
-		    "topic %s: cannot format evidence", name);
-out:
-	json_decref(a);
-	return rc;
-}
 
 /* ---- tags ---- */
 
@@ -644,7 +589,7 @@ tag_put(struct store *st, int64_t item_id, const struct topic_tag *t,
 	char *ev = NULL;
 	int rc;
 
-	rc = evidence_json(t, &ev, err);
+	rc = store_tag_evidence(t, &ev, err);
 	if (!rc)
 		rc = store_stmt(st, STMT_TAG_UPSERT, sql_tag_upsert, &s, err);
 	if (rc)
