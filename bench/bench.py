@@ -213,7 +213,7 @@ def main():
                     subprocess.run([serve, "round", "1", corpus], check=True,
                                    stdout=subprocess.DEVNULL)
             rows[scen] = res
-            lag = lag_scenario(heraldd, topics, work)
+        lag = lag_scenario(heraldd, topics, work)
         peer_rows = run_peers(bench, corpus, a.peers, a.runs, work) \
             if a.peers else []
         subprocess.run([serve, "start", corpus], check=True,

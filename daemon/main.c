@@ -432,6 +432,7 @@ reload(struct herald *h, char *errs, size_t n)
 	h->old_confs[h->nold_confs++] = h->conf;
 	h->conf = c;
 	notify_ready();
+	status_cb(&h->status_timer);
 	return 0;
 fail:
 	log_warnx("reload refused, the running configuration stays:");
@@ -663,6 +664,7 @@ start(struct herald *h)
 		}
 	}
 	notify_ready();
+	status_cb(&h->status_timer);
 	if (h->nfeeds == 0 && h->once)
 		stop(h, "no feeds");
 	return 0;

@@ -15,6 +15,7 @@ between polls (it is re-read on every request):
            on the fly
   size     a plain body of that many bytes ("x" repeated)
   silent   accept, read the request, never answer
+  drip_s   send the body in ten pieces spread over that many seconds
 
 Every request is appended to --log as one JSON object: path, status,
 if_none_match. Binds 127.0.0.1 only; writes the port to --port-file.
@@ -83,15 +84,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
             co = zlib.compressobj(6, zlib.DEFLATED, 31)
             body = co.compress(body) + co.flush()
             headers["Content-Encoding"] = "gzip"
-        self.answer(status, body, headers)
+        self.answer(status, body, headers, rule.get("drip_s", 0))
 
-    def answer(self, status, body, headers):
+    def answer(self, status, body, headers, drip_s=0):
         self.send_response(status)
         for k, v in headers.items():
             self.send_header(k, str(v))
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if drip_s and body:
+            step = max(1, len(body) // 10)
+            for i in range(0, len(body), step):
+                self.wfile.write(body[i:i + step])
+                self.wfile.flush()
+                time.sleep(drip_s / 10)
+        else:
+            self.wfile.write(body)
         self.record(status)
 
     def bomb(self, mb, headers):
@@ -116,6 +124,7 @@ def main():
     a = ap.parse_args()
     Handler.script_path = a.script
     Handler.log_path = a.log
+    http.server.ThreadingHTTPServer.request_queue_size = 256
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
