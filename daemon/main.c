@@ -542,9 +542,17 @@ stop(struct herald *h, const char *why)
 		return;
 	h->stopping = 1;
 	notify_stopping();
-	log_info("stopping: %s; loop_lag_ms max=%llu avg=%.1f polls=%ld", why,
-	    (unsigned long long)h->lag.max_ms, h->lag.avg_ms,
-	    h->pipe ? pipeline_polls(h->pipe) : 0);
+	{
+		double ws = 0, wc = 0;
+		long nb = 0;
+
+		if (h->pipe)
+			pipeline_writer_stats(h->pipe, &ws, &wc, &nb);
+		log_info("stopping: %s; loop_lag_ms max=%llu avg=%.1f "
+		    "polls=%ld writer_s=%.2f writer_cpu_s=%.2f batches=%ld",
+		    why, (unsigned long long)h->lag.max_ms, h->lag.avg_ms,
+		    h->pipe ? pipeline_polls(h->pipe) : 0, ws, wc, nb);
+	}
 	sched_stop(h->sched);
 	ctl_close(h->ctl);
 	h->ctl = NULL;

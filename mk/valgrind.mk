@@ -31,7 +31,7 @@ valgrind: deps
 	@$(MAKE) --no-print-directory valgrind-wrappers
 	@fail=0; for t in $(TEST_BINS); do \
 	  echo "== valgrind $$t"; \
-	  $(VALGRIND) --log-file=$(VG_DIR)/logs/$$(basename $$t).%p.log ./$$t >/dev/null || fail=1; \
+	  $(VALGRIND) --log-file=$(VG_DIR)/logs/$$(basename $$t).%p.log $$t >/dev/null || fail=1; \
 	done; \
 	for t in $(FUZZ_TARGETS); do \
 	  [ -d tests/fuzz/seeds/$$t ] || continue; \

@@ -165,6 +165,9 @@ def main():
                 p.send_signal(signal.SIGKILL)
                 killed = True
         err = p.communicate(timeout=120)[1].decode("utf-8", "replace")
+        if killed and p.returncode == 0:
+            # It exited between the timeout and the signal: not a kill.
+            killed = False
         return killed, p.returncode, err
 
     fails = []

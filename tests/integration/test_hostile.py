@@ -89,6 +89,14 @@ def failing_any(*words):
     return f
 
 
+def gone(row):
+    """410: failing, or disabled for good once the poller says so."""
+    err = (row.get("last_error") or "").lower()
+    return (row.get("state") in ("failing", "disabled") and
+            row.get("items") == 0 and "410" in err,
+            "state failing or disabled, 0 items, error containing 410")
+
+
 def healthy(n):
     def f(row):
         return (row.get("state") == "ok" and row.get("items") == n,
@@ -103,8 +111,7 @@ CASES = {
     "delayed": ("/delay/1/delayed", healthy(3), None),
     "status-500": ("/status/500", failing("500"), None),
     "status-404": ("/status/404", failing("404"), None),
-    "scripted-410": ("/script?status=410&reason=Gone&body=bye",
-                     failing("410"), None),
+    "scripted-410": ("/script?status=410&reason=Gone&body=bye", gone, None),
     "drip": ("/drip", failing("timeout"), None),
     "silent": ("/silent", failing("timeout"), None),
     "endless": ("/endless", failing("too-big"), None),
