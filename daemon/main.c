@@ -675,6 +675,8 @@ start(struct herald *h)
 	status_cb(&h->status_timer);
 	if (h->nfeeds == 0 && h->once)
 		stop(h, "no feeds");
+	else
+		sched_check_idle(h->sched);
 	return 0;
 }
 

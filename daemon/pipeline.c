@@ -59,6 +59,7 @@ struct job {
 	int		 sync;		/* register the feed first (new/renamed) */
 	int		 written;	/* went through the writer */
 	char		*moved_url;	/* record this permanent move */
+	int		 conditional;	/* the request carried validators */
 	const struct conf *conf;	/* JOB_PRUNE: the limits */
 	struct store_prune_stats pruned;
 	char		*sync_url;
@@ -682,6 +683,15 @@ fetched_cb(struct fetch_result *r, void *arg)
 	j->last_modified = dup_or_null(r->last_modified);
 	j->final_url = dup_or_null(r->final_url);
 	track_moves(j);
+	if (r->status == 304 && !j->conditional) {
+		/* RELIABILITY H14: a 304 to a plain GET says nothing about
+		 * the feed; do not let it pass for "unchanged". */
+		j->kind = JOB_ERROR;
+		j->error = xstrdup("protocol: unexpected 304 Not Modified to a "
+		    "request without validators");
+		writer_push(p, j);
+		return;
+	}
 	if (r->status == 304) {
 		j->kind = JOB_NOTMOD;
 		if (quiet_success(j)) {
@@ -744,6 +754,7 @@ pipeline_run(struct pipeline *p, struct sched_feed *f)
 	req.url = f->url;
 	req.etag = f->etag;
 	req.last_modified = f->last_modified;
+	j->conditional = f->etag || f->last_modified;
 	if (fetch_start(p->fetch, &req, fetched_cb, j)) {
 		j->kind = JOB_ERROR;
 		j->error = xstrdup("io: cannot start the transfer");

@@ -165,9 +165,21 @@ sched_add(struct sched *s, struct sched_feed *f, uint64_t delay_ms)
 	f->host = host_get(s, f->url);
 	s->all = xreallocarray(s->all, s->nall + 1, sizeof(*s->all));
 	s->all[s->nall++] = f;
+	/* A disabled feed (410 Gone) waits for nothing and for nobody. */
+	if (f->disabled) {
+		f->state = F_IDLE;
+		return 0;
+	}
 	s->pending++;
 	arm(s, f, delay_ms);
 	return 0;
+}
+
+void
+sched_check_idle(struct sched *s)
+{
+	if (s->o.once && s->pending == 0 && s->active == 0 && s->idle)
+		s->idle(s->arg);
 }
 
 static uint64_t
@@ -187,6 +199,7 @@ next_delay(struct sched *s, struct sched_feed *f,
     const struct sched_outcome *o)
 {
 	int64_t secs, cap = s->o.max_interval;
+	uint64_t ms;
 	long i;
 
 	if (o->ok) {
@@ -200,11 +213,14 @@ next_delay(struct sched *s, struct sched_feed *f,
 		for (i = 1; i < f->failures && secs < cap; i++)
 			secs *= 2;
 	}
-	if (o->retry_after > secs)
-		secs = o->retry_after;
 	if (secs > cap)
 		secs = cap;
-	return jitter(s, (uint64_t)secs * 1000);
+	ms = jitter(s, (uint64_t)secs * 1000);
+	/* Retry-After is a floor the server set: never jitter below it,
+	 * and it was clamped to [60 s, 24 h] already. */
+	if (o->retry_after > 0 && ms < (uint64_t)o->retry_after * 1000)
+		ms = (uint64_t)o->retry_after * 1000;
+	return ms;
 }
 
 static void
