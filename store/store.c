@@ -483,7 +483,7 @@ writer_setup(struct store *st, struct herald_err *err)
 	 */
 	rc = store_exec(st, "PRAGMA synchronous = FULL; "
 	    "PRAGMA journal_size_limit = 67108864; "
-	    "PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY", err);
+	    "PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY", err);
 	if (rc)
 		goto out;
 	/*
