@@ -58,6 +58,27 @@ static const char sql_list_by_topic[] =
     " ORDER BY t.item_time DESC, t.item_id DESC"
     " LIMIT ?5";
 
+/*
+ * With a feed (and no topic) the walk starts from that feed's sources
+ * (the (feed_id, feed_key) index) and sorts them: a feed holds thousands
+ * of items at most, while the items_time walk of sql_list would probe a
+ * million rows to find a rare feed's newest 50.
+ */
+static const char sql_list_by_feed[] =
+    "SELECT i.id, i.guid, i.link, i.title, i.summary,"
+    " COALESCE(f.name, f.url), f.url, i.published, i.updated,"
+    " i.first_seen,"
+    " (SELECT count(*) FROM item_sources n WHERE n.item_id = i.id)"
+    " FROM item_sources s0 CROSS JOIN items i ON i.id = s0.item_id"
+    " LEFT JOIN feeds f ON f.id = (SELECT s.feed_id FROM item_sources s"
+    "  WHERE s.item_id = i.id ORDER BY s.first_seen, s.rowid LIMIT 1)"
+    " WHERE s0.feed_id IN (SELECT id FROM feeds WHERE url = ?4 OR name = ?4)"
+    " AND COALESCE(i.published, i.first_seen) >= ?1"
+    " AND COALESCE(i.published, i.first_seen) < ?2"
+    " AND ?3 IS NULL"
+    " ORDER BY COALESCE(i.published, i.first_seen) DESC, i.id DESC"
+    " LIMIT ?5";
+
 static const char sql_list_topics[] =
     "SELECT topic, score FROM item_tags WHERE item_id = ?1"
     " ORDER BY score DESC, topic";
@@ -182,7 +203,9 @@ store_list(struct store *st, const struct store_list_query *q,
 		rc = store_stmt(st, STMT_LIST_BY_TOPIC, sql_list_by_topic, &s,
 		    err);
 	else
-		rc = store_stmt(st, STMT_LIST, sql_list, &s, err);
+		rc = q->feed ? store_stmt(st, STMT_LIST_BY_FEED,
+		    sql_list_by_feed, &s, err) :
+		    store_stmt(st, STMT_LIST, sql_list, &s, err);
 	if (rc)
 		goto out;
 	rc = list_bind(s, q);
@@ -211,8 +234,7 @@ out:
 static const char sql_feeds_list[] =
     "SELECT f.id, f.url, f.name, f.enabled, f.last_success,"
     " f.last_attempt, f.last_error, f.last_status, f.failures,"
-    " (SELECT count(*) FROM item_sources s WHERE s.feed_id = f.id)"
-    " FROM feeds f ORDER BY f.id";
+    " f.nitems FROM feeds f ORDER BY f.id";
 
 static const char *
 feed_state(sqlite3_stmt *s)

@@ -354,7 +354,7 @@ out:
 }
 
 /*
- * items counts the feed's sources through the (feed_id, feed_key) index.
+ * items is the feed's source count that triggers keep (schema v3).
  * new_since walks only the recent end of items_time (there is no index
  * on item_sources.first_seen), so an item first seen recently but dated
  * before since is not counted as new.
@@ -366,7 +366,7 @@ static const char sql_feed_stats[] =
     "  AND s.item_id = i.id AND s.first_seen >= ?1 GROUP BY s.feed_id)"
     " SELECT f.id, f.url, f.name, f.enabled, f.last_success,"
     " f.last_attempt, f.last_error, f.last_status, f.failures,"
-    " (SELECT count(*) FROM item_sources s WHERE s.feed_id = f.id),"
+    " f.nitems,"
     " COALESCE((SELECT n FROM recent WHERE recent.feed_id = f.id), 0)"
     " FROM feeds f ORDER BY f.id";
 

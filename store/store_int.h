@@ -50,6 +50,7 @@ struct herald_err;
 	X(SEARCH)							\
 	X(SEARCH_SNIPPET)						\
 	X(FEEDS_LIST)							\
+	X(LIST_BY_FEED)							\
 	X(COUNT_ITEMS)
 
 enum store_stmt_id {
