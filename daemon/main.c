@@ -815,6 +815,8 @@ main(int argc, char **argv)
 	/* Group members may read the database (0640), nobody else. */
 	umask(027);
 	make_db_dir(h.conf->database);
+	if (store_global_init())
+		log_warnx("sqlite: global configuration refused");
 	if (store_open(h.conf->database, 0, &h.store, &err) ||
 	    store_check(h.store, &err)) {
 		log_warnx("%s", err.msg);

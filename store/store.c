@@ -641,3 +641,12 @@ store_debug_changes(struct store *st)
 {
 	return sqlite3_total_changes64(st->db);
 }
+
+int
+store_global_init(void)
+{
+	/* Only valid before sqlite3_initialize(); harmless to skip. */
+	if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+		return HERALD_E_DB;
+	return sqlite3_initialize() == SQLITE_OK ? 0 : HERALD_E_DB;
+}

@@ -22,6 +22,14 @@ struct topic_result;
 #define STORE_RDONLY	0x1	/* CLI queries: never writes, never migrates */
 
 /*
+ * Process-wide SQLite set-up; call once from main() before any other
+ * store call. Turns off SQLite's memory statistics, whose global mutex
+ * every allocation takes (the writer allocates per row). Returns 0 or
+ * HERALD_E_DB.
+ */
+int	store_global_init(void);
+
+/*
  * Opens (creating and migrating to the current schema unless RDONLY) the
  * database at path: WAL, synchronous=FULL, foreign keys, busy timeout.
  * On success *out is a new connection; close it with store_close().
