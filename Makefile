@@ -24,6 +24,7 @@ PKGS = libuv:libuv1-dev libcurl:libcurl4-openssl-dev libxml-2.0:libxml2-dev \
        libsystemd:libsystemd-dev libcrypto:libssl-dev cmocka:libcmocka-dev
 PC_NAMES = $(foreach p,$(PKGS),$(firstword $(subst :, ,$(p))))
 DEB_PKGS = pkg-config gcc make python3 sqlite3 systemd libxml2-utils \
+	   iproute2 util-linux \
 	   $(foreach p,$(PKGS),$(lastword $(subst :, ,$(p))))
 BENCH_DEB_PKGS = nginx-light curl time python3
 
@@ -130,7 +131,7 @@ CHECK_EXTRA ?=
 
 unit: $(TEST_BINS)
 	@fail=0; for t in $(TEST_BINS); do \
-	  echo "== $$t"; ./$$t || fail=1; \
+	  echo "== $$t"; case $$t in /*) $$t ;; *) ./$$t ;; esac || fail=1; \
 	done; exit $$fail
 
 integration: $(HERALDD) $(HERALD)

@@ -77,8 +77,9 @@ poll_cb(uv_poll_t *h, int status, int events)
 	int flags = 0, running;
 
 	if (status < 0) {
-		/* Tell curl; it decides whether the transfer is dead. */
-		flags = CURL_CSELECT_ERR;
+		/* Tell curl, and let it read and write too: the socket error
+		 * (a reset, say) then reaches it with its own message. */
+		flags = CURL_CSELECT_ERR | CURL_CSELECT_IN | CURL_CSELECT_OUT;
 		if (status == UV_EBADF)
 			uv_poll_stop(h);
 	} else {

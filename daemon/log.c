@@ -24,7 +24,7 @@ log_init(int verbosity, int journal)
 static void
 vlog(int lvl, int prio, const char *err, const char *fmt, va_list ap)
 {
-	char line[2048];
+	char line[2048], *p;
 	int saved = errno;
 
 	if (lvl > log_verbosity) {
@@ -32,6 +32,11 @@ vlog(int lvl, int prio, const char *err, const char *fmt, va_list ap)
 		return;
 	}
 	vsnprintf(line, sizeof(line), fmt, ap);
+	/* One event, one line: messages from libraries (SQLite's integrity
+	 * reports) may hold newlines. */
+	for (p = line; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
 	/* One fprintf per line: stdio locks the stream, so threads' lines
 	 * never interleave. */
 	if (log_journal)
