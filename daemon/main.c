@@ -68,6 +68,7 @@ struct herald {
 	int		 handles_ok;	/* the handles above exist */
 	struct lag	 lag;
 	int64_t		 started;
+	int64_t		 items_at_start;
 	int		 once;
 	int		 stopping;
 	int		 exit_code;
@@ -199,16 +200,17 @@ static json_t *
 status_json(struct herald *h)
 {
 	struct sched_stats st;
-	struct herald_err err;
-	int64_t items = -1;
+	int64_t items;
 	char when[32];
 	json_t *r;
 
 	sched_stats(h->sched, &st);
-	/* A COUNT on the loop thread would block it: the writer's figure
-	 * is read through a short read-only statement instead. */
-	if (store_count_items(h->store, &items, &err))
-		items = -1;
+	/*
+	 * The writer connection belongs to the writer thread while the loop
+	 * runs: the count is the one taken at start plus what the pipeline
+	 * stored and pruned since, never a query from this thread.
+	 */
+	items = h->items_at_start + pipeline_items_delta(h->pipe);
 	r = json_pack("{s:s, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I}, "
 	    "s:I, s:I, s:I, s:I}",
 	    "version", HERALD_VERSION,
@@ -775,6 +777,7 @@ main(int argc, char **argv)
 	int ch, check = 0, verbose = LOG_LVL_INFO, loop_ok = 0;
 
 	memset(&h, 0, sizeof(h));
+	err.msg[0] = '\0';
 	h.exit_code = 1;
 	h.started = (int64_t)time(NULL);
 	h.conf_path = getenv("HERALD_CONFIG");
@@ -822,8 +825,12 @@ main(int argc, char **argv)
 		log_warnx("%s", err.msg);
 		goto out;
 	}
-	if (load_feeds(&h))
+	if (load_feeds(&h) ||
+	    store_count_items(h.store, &h.items_at_start, &err)) {
+		if (err.msg[0])
+			log_warnx("%s", err.msg);
 		goto out;
+	}
 	feed_parse_init();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
 		log_warnx("curl_global_init failed");

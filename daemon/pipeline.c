@@ -74,6 +74,7 @@ struct pipeline {
 	const struct topic_set *topics;
 	long		 polls;
 	long long	 last_poll;
+	long long	 items_delta;	/* inserted minus pruned, this run */
 	uint64_t	 writer_ns;	/* time the writer spent in batches */
 	uint64_t	 writer_cpu_ns;
 	long		 batches;
@@ -252,9 +253,11 @@ job_done(struct job *j)
 	if (j->kind == JOB_PRUNE) {
 		if (j->rc)
 			log_warnx("retention failed: %s", j->err.msg);
-		else
+		else {
 			log_info("retention deleted=%zu tombstones=%zu",
 			    j->pruned.deleted, j->pruned.tombstones);
+			p->items_delta -= (long long)j->pruned.deleted;
+		}
 		job_free(j);
 		p->busy--;
 		maybe_drained(p);
@@ -300,6 +303,8 @@ job_done(struct job *j)
 		o.host_wide = 1;
 	}
 	o.ok = ok;
+	if (ok && j->kind == JOB_DOC)
+		p->items_delta += (long long)j->stats.inserted;
 	log_outcome(j, ok);
 	job_free(j);
 	p->busy--;
@@ -795,6 +800,12 @@ pipeline_writer_stats(const struct pipeline *p, double *seconds,
 	*seconds = (double)p->writer_ns / 1e9;
 	*cpu = (double)p->writer_cpu_ns / 1e9;
 	*batches = p->batches;
+}
+
+long long
+pipeline_items_delta(const struct pipeline *p)
+{
+	return p->items_delta;
 }
 
 long long

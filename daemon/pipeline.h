@@ -50,6 +50,8 @@ void		 pipeline_prune(struct pipeline *p, const struct conf *c);
 /* Polls that ended, and the time the last one did (wall clock, 0). */
 long		 pipeline_polls(const struct pipeline *p);
 long long	 pipeline_last_poll(const struct pipeline *p);
+/* Items stored minus items pruned since the pipeline started. */
+long long	 pipeline_items_delta(const struct pipeline *p);
 /* Time the writer spent committing (wall, CPU), in how many batches. */
 void		 pipeline_writer_stats(const struct pipeline *p,
 		    double *seconds, double *cpu, long *batches);
