@@ -546,19 +546,7 @@ categories_json(const struct feed_item *it)
 static const char sql_tags_clear[] =
     "DELETE FROM item_tags WHERE item_id = ?1";
 
-/* The WHERE keeps an unchanged tag from being written again. */
-static const char sql_tag_upsert[] =
-    "INSERT INTO item_tags"
-    " (item_id, topic, version, score, threshold, evidence, tagged_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-    " ON CONFLICT (item_id, topic) DO UPDATE SET"
-    " version = excluded.version, score = excluded.score,"
-    " threshold = excluded.threshold, evidence = excluded.evidence,"
-    " tagged_at = excluded.tagged_at"
-    " WHERE version IS NOT excluded.version"
-    " OR score IS NOT excluded.score"
-    " OR threshold IS NOT excluded.threshold"
-    " OR evidence IS NOT excluded.evidence";
+static const char sql_tag_upsert[] = STORE_SQL_TAG_UPSERT;
 
 static int
 tags_clear(struct store *st, int64_t item_id, struct herald_err *err)

@@ -84,6 +84,24 @@ struct store_tx {
 };
 
 /*
+ * One tag's upsert, shared by the document writer (item_store.c) and
+ * retag (tag_store.c); the WHERE keeps an unchanged tag from being
+ * written again.
+ */
+#define STORE_SQL_TAG_UPSERT						\
+    "INSERT INTO item_tags"						\
+    " (item_id, topic, version, score, threshold, evidence, tagged_at)"	\
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"				\
+    " ON CONFLICT (item_id, topic) DO UPDATE SET"			\
+    " version = excluded.version, score = excluded.score,"		\
+    " threshold = excluded.threshold, evidence = excluded.evidence,"	\
+    " tagged_at = excluded.tagged_at"					\
+    " WHERE version IS NOT excluded.version"				\
+    " OR score IS NOT excluded.score"					\
+    " OR threshold IS NOT excluded.threshold"				\
+    " OR evidence IS NOT excluded.evidence"
+
+/*
  * Formats "PATH: what: sqlite message" into err and returns HERALD_E_BUSY
  * for SQLITE_BUSY/SQLITE_LOCKED, else HERALD_E_DB.
  */

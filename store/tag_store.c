@@ -289,19 +289,7 @@ out:
 static const char sql_tag_delete[] =
     "DELETE FROM item_tags WHERE item_id = ?1 AND topic = ?2";
 
-/* The WHERE keeps an unchanged tag from being written again. */
-static const char sql_tag_upsert[] =
-    "INSERT INTO item_tags"
-    " (item_id, topic, version, score, threshold, evidence, tagged_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-    " ON CONFLICT (item_id, topic) DO UPDATE SET"
-    " version = excluded.version, score = excluded.score,"
-    " threshold = excluded.threshold, evidence = excluded.evidence,"
-    " tagged_at = excluded.tagged_at"
-    " WHERE version IS NOT excluded.version"
-    " OR score IS NOT excluded.score"
-    " OR threshold IS NOT excluded.threshold"
-    " OR evidence IS NOT excluded.evidence";
+static const char sql_tag_upsert[] = STORE_SQL_TAG_UPSERT;
 
 static int
 tag_drop(struct store *st, sqlite3_stmt *s, int64_t item_id,
