@@ -529,6 +529,25 @@ feeds_export(const struct cli_opts *o)
 	return rc;
 }
 
+/* Tells a running daemon; 0 when it took the feed back, else -1 (quiet). */
+static int
+tell_daemon(const struct cli_opts *o, const char *which)
+{
+	char path[4096], msg[512];
+	json_t *req, *reply = NULL;
+	int rc = -1;
+
+	if (ctl_socket_path(o, path, sizeof(path)))
+		return -1;
+	req = json_pack("{s:s, s:s}", "cmd", "enable", "feed", which);
+	if (req && ctl_request(path, req, 5000, &reply, msg, sizeof(msg)) == 0 &&
+	    json_is_true(json_object_get(reply, "ok")))
+		rc = 0;
+	json_decref(req);
+	json_decref(reply);
+	return rc;
+}
+
 /*
  * Re-enables a feed that heraldd disabled (410 Gone) or that was disabled
  * by hand; a running daemon picks it up at its next reload.
@@ -548,7 +567,10 @@ feeds_enable(const struct cli_opts *o, const char *which)
 		fprintf(stderr, "herald feeds enable: %s\n", err.msg);
 		return CLI_EXIT_ERR;
 	}
-	printf("enabled; it is polled again after heraldd restarts\n");
+	if (tell_daemon(o, which) == 0)
+		printf("enabled; heraldd polls it now\n");
+	else
+		printf("enabled; heraldd polls it when it next starts\n");
 	return CLI_EXIT_OK;
 }
 

@@ -486,6 +486,26 @@ ctl_cb(const char *cmd, json_t *req, void *arg)
 		return json_pack("{s:I}", "feeds",
 		    (json_int_t)sched_poll_now(h->sched, f));
 	}
+	if (!strcmp(cmd, "enable")) {
+		/* The CLI re-enabled the feed in the store; poll it now. */
+		json_t *feed = json_object_get(req, "feed");
+		size_t i;
+
+		for (i = 0; json_is_string(feed) && i < h->nfeeds; i++) {
+			struct sched_feed *f = h->feeds[i];
+			const char *want = json_string_value(feed);
+
+			if (strcmp(f->conf_url, want) && strcmp(f->name, want))
+				continue;
+			f->disabled = 0;
+			f->failures = 0;
+			if (!h->stopping)
+				sched_enable(h->sched, f);
+			return json_pack("{s:I}", "feeds", (json_int_t)1);
+		}
+		return json_pack("{s:b, s:s}", "ok", 0, "error",
+		    "no such feed");
+	}
 	if (!strcmp(cmd, "prune")) {
 		if (h->stopping)
 			return json_pack("{s:b, s:s}", "ok", 0, "error",

@@ -176,6 +176,16 @@ sched_add(struct sched *s, struct sched_feed *f, uint64_t delay_ms)
 }
 
 void
+sched_enable(struct sched *s, struct sched_feed *f)
+{
+	/* Idle (never armed) or waiting: arm it; a running poll re-arms
+	 * itself when it ends. */
+	if (f->state == F_IDLE || f->state == F_WAITING ||
+	    f->state == F_DONE)
+		arm(s, f, 0);
+}
+
+void
 sched_check_idle(struct sched *s)
 {
 	if (s->o.once && s->pending == 0 && s->active == 0 && s->idle)

@@ -86,6 +86,8 @@ int		 sched_add(struct sched *s, struct sched_feed *f,
  * allocated with malloc.
  */
 void		 sched_remove(struct sched *s, struct sched_feed *f);
+/* f was disabled and is enabled again: poll it now. */
+void		 sched_enable(struct sched *s, struct sched_feed *f);
 /* Once mode: calls idle now if nothing is left to poll (all disabled). */
 void		 sched_check_idle(struct sched *s);
 /* A poll of f has ended. */

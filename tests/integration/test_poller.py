@@ -283,6 +283,17 @@ def test_policies(build, d):
         check("restart: a moved feed is polled at its new address",
               f.get("fetch_url", "").endswith("/perm-new.xml") and
               len(s.requests("/perm.xml")) == n_perm, f)
+        s.set("/gone.xml", body=rss("back"))
+        before = dm.ctl(cmd="status")["polls"]
+        r = subprocess.run([os.path.join(build, "herald"), "-f", dm.conf,
+                            "feeds", "enable", "gone"],
+                           capture_output=True, text=True)
+        dm.wait_polls(before + 1)
+        f = dm.feed("gone")
+        check("feeds enable: the running daemon polls the feed again",
+              r.returncode == 0 and "polls it now" in r.stdout and
+              f.get("state") == "ok" and
+              len(s.requests("/gone.xml")) == n_gone + 1, (r.stdout, f))
     finally:
         dm.stop()
         s.stop()
