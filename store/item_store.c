@@ -574,35 +574,12 @@ tag_put(struct store *st, int64_t item_id, const struct topic_tag *t,
     int64_t now, struct herald_err *err)
 {
 	sqlite3_stmt *s = NULL;
-	char *ev = NULL;
 	int rc;
 
-	rc = store_tag_evidence(t, &ev, err);
+	rc = store_stmt(st, STMT_TAG_UPSERT, sql_tag_upsert, &s, err);
 	if (!rc)
-		rc = store_stmt(st, STMT_TAG_UPSERT, sql_tag_upsert, &s, err);
-	if (rc)
-		goto out;
-	rc = sqlite3_bind_int64(s, 1, item_id);
-	if (rc == SQLITE_OK)
-		rc = store_bind_text(s, 2, t->topic);
-	if (rc == SQLITE_OK)
-		rc = store_bind_text(s, 3, t->version);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_double(s, 4, t->score);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_double(s, 5, t->threshold);
-	if (rc == SQLITE_OK)
-		rc = store_bind_text(s, 6, ev);
-	if (rc == SQLITE_OK)
-		rc = store_bind_time(s, 7, now);
-	if (rc != SQLITE_OK) {
-		rc = store_err(st, rc, err, "tag %s: binding", t->topic);
-		goto out;
-	}
-	rc = store_step_done(st, s, "storing a tag", err);
-out:
+		rc = store_tag_put(st, s, item_id, t, now, err);
 	store_stmt_release(s);
-	free(ev);
 	return rc;
 }
 

@@ -101,6 +101,15 @@ struct store_tx {
     " OR threshold IS NOT excluded.threshold"				\
     " OR evidence IS NOT excluded.evidence"
 
+struct topic_tag;
+
+/*
+ * Binds tag t of item_id to s (a statement of STORE_SQL_TAG_UPSERT) and
+ * steps it; s is reset first and unbound after (tag_store.c).
+ */
+int	store_tag_put(struct store *st, sqlite3_stmt *s, int64_t item_id,
+	    const struct topic_tag *t, int64_t now, struct herald_err *err);
+
 /*
  * Formats "PATH: what: sqlite message" into err and returns HERALD_E_BUSY
  * for SQLITE_BUSY/SQLITE_LOCKED, else HERALD_E_DB.

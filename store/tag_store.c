@@ -307,8 +307,8 @@ tag_drop(struct store *st, sqlite3_stmt *s, int64_t item_id,
 	return store_step_done(st, s, "deleting a tag", err);
 }
 
-static int
-tag_put(struct store *st, sqlite3_stmt *s, int64_t item_id,
+int
+store_tag_put(struct store *st, sqlite3_stmt *s, int64_t item_id,
     const struct topic_tag *t, int64_t now, struct herald_err *err)
 {
 	char *ev = NULL;
@@ -362,7 +362,7 @@ store_item_tags_set(struct store *st, int64_t item_id,
 	for (i = 0; !rc && i < ndrop; i++)
 		rc = tag_drop(st, del, item_id, drop[i], err);
 	for (i = 0; !rc && i < nput; i++)
-		rc = tag_put(st, ups, item_id, &put[i], now, err);
+		rc = store_tag_put(st, ups, item_id, &put[i], now, err);
 	sqlite3_finalize(del);
 	sqlite3_finalize(ups);
 	return store_tx_end(st, &tx, rc, err);
