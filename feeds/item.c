@@ -46,6 +46,7 @@ item_fini(struct feed_item *it)
 	free(it->title);
 	free(it->summary);
 	free(it->content);
+	free(it->content_html);
 	free(it->author);
 	for (i = 0; i < it->ncategories; i++)
 		free(it->categories[i]);

@@ -24,6 +24,13 @@ struct feed_item {
 	char		*title;		/* plain text */
 	char		*summary;	/* plain text */
 	char		*content;	/* plain text of the full content */
+	/*
+	 * The full content as the feed gave it (HTML, or text escaped as
+	 * HTML), valid UTF-8 without control characters, for readers that
+	 * render it; never shown raw on a terminal. NULL when the feed had
+	 * no content element.
+	 */
+	char		*content_html;
 	char		*author;
 	int64_t		 published;
 	int64_t		 updated;
