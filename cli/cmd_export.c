@@ -91,13 +91,21 @@ xml_text(struct buf *b, const char *raw)
 }
 
 static void
-xml_elem(struct buf *b, const char *indent, const char *name, const char *s)
+xml_elem_attr(struct buf *b, const char *indent, const char *name,
+    const char *attrs, const char *s)
 {
 	if (!s)
 		return;
-	buf_printf(b, "%s<%s>", indent, name);
+	buf_printf(b, "%s<%s%s%s>", indent, name, attrs ? " " : "",
+	    attrs ? attrs : "");
 	xml_text(b, s);
 	buf_printf(b, "</%s>\n", name);
+}
+
+static void
+xml_elem(struct buf *b, const char *indent, const char *name, const char *s)
+{
+	xml_elem_attr(b, indent, name, NULL, s);
 }
 
 static void
@@ -178,6 +186,10 @@ atom_entry(struct buf *b, const struct store_export_view *v)
 		buf_puts(b, "    </author>\n");
 	}
 	xml_elem(b, "    ", "summary", v->summary);
+	/* The feed's own markup, escaped as Atom's type="html" wants. */
+	if (v->content_html)
+		xml_elem_attr(b, "    ", "content", "type=\"html\"",
+		    v->content_html);
 	buf_printf(b, "    <herald:score>%.3f</herald:score>\n", v->score);
 	atom_terms(b, v->evidence);
 	atom_sources(b, v->sources);
@@ -199,6 +211,9 @@ json_entry(const struct store_export_view *v)
 	json_object_set_new(o, "title", out_jstr(v->title ? v->title : ""));
 	if (v->summary)
 		json_object_set_new(o, "summary", out_jstr(v->summary));
+	if (v->content_html)
+		json_object_set_new(o, "content_html",
+		    out_jstr(v->content_html));
 	/* JSON Feed 1.1 requires content_html or content_text. */
 	json_object_set_new(o, "content_text", out_jstr(v->content ?
 	    v->content : v->summary ? v->summary : v->title ? v->title : ""));

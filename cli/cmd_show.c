@@ -88,6 +88,7 @@ detail_json(const struct store_item_detail *d)
 	json_object_set_new(o, "last_seen", jtime(d->last_seen));
 	json_object_set_new(o, "summary", out_jstr(d->summary));
 	json_object_set_new(o, "content", out_jstr(d->content));
+	json_object_set_new(o, "content_html", out_jstr(d->content_html));
 	cats = d->categories ? json_loads(d->categories, 0, NULL) : NULL;
 	json_object_set_new(o, "categories", cats ? cats : json_array());
 	a = json_array();

@@ -830,7 +830,7 @@ store_fts_flush(struct store *st, struct herald_err *err)
 	return rc;
 }
 
-/* Binds ?2..?13 of sql_item_insert and sql_item_update. */
+/* Binds ?2..?14 of sql_item_insert and sql_item_update. */
 static int
 bind_item(sqlite3_stmt *s, const struct feed_item *it, const char *cats,
     int64_t now)
@@ -860,6 +860,8 @@ bind_item(sqlite3_stmt *s, const struct feed_item *it, const char *cats,
 		rc = store_bind_text(s, 12, it->hash);
 	if (rc == SQLITE_OK)
 		rc = store_bind_time(s, 13, now);
+	if (rc == SQLITE_OK)
+		rc = store_bind_text(s, 14, it->content_html);
 	return rc;
 }
 
@@ -871,8 +873,9 @@ bind_item(sqlite3_stmt *s, const struct feed_item *it, const char *cats,
 static const char sql_item_insert[] =
     "INSERT INTO items (story_key, guid, link, canon, title, summary,"
     " content, author, categories, published, updated, hash, first_seen,"
-    " last_seen)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)"
+    " last_seen, content_html)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13,"
+    " ?14)"
     " ON CONFLICT (story_key) DO UPDATE SET last_seen = excluded.last_seen"
     " RETURNING id, hash IS ?12";
 
@@ -922,7 +925,8 @@ static const char sql_item_update[] =
     "UPDATE items SET guid = ?2, link = ?3, canon = ?4, title = ?5,"
     " summary = ?6, content = ?7, author = ?8, categories = ?9,"
     " published = COALESCE(?10, published),"
-    " updated = COALESCE(?11, updated), hash = ?12, last_seen = ?13"
+    " updated = COALESCE(?11, updated), hash = ?12, last_seen = ?13,"
+    " content_html = ?14"
     " WHERE id = ?1 AND hash IS NOT ?12";
 
 /* *written is 1 when the stored text was replaced. */
@@ -960,10 +964,11 @@ static const char sql_source_insert[] =
 static const char sql_source_rehash[] =
     "UPDATE item_sources SET hash = ?3 WHERE feed_id = ?1 AND feed_key = ?2";
 
-/* Links (feed, key) to item id. */
+/* Links (feed, key) to item id; *added (if not NULL) is 1 for a new row. */
 static int
 source_insert(struct store *st, const struct store_fetch *f,
-    const struct feed_item *it, int64_t id, struct herald_err *err)
+    const struct feed_item *it, int64_t id, int *added,
+    struct herald_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
@@ -985,6 +990,8 @@ source_insert(struct store *st, const struct store_fetch *f,
 		goto out;
 	}
 	rc = store_step_done(st, s, "storing an item source", err);
+	if (!rc && added)
+		*added = sqlite3_changes64(st->db) > 0;
 out:
 	store_stmt_release(s);
 	return rc;
@@ -1016,12 +1023,45 @@ out:
 	return rc;
 }
 
+/*
+ * feeds.nitems counts the feed's item_sources rows (schema v4): the store
+ * adds a document's new rows at once; deletes keep their trigger.
+ */
+static const char sql_feed_nitems[] =
+    "UPDATE feeds SET nitems = nitems + ?2 WHERE id = ?1";
+
+static int
+feed_count(struct store *st, int64_t feed_id, int64_t added,
+    struct herald_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = store_stmt(st, STMT_FEED_NITEMS, sql_feed_nitems, &s, err);
+	if (rc)
+		goto out;
+	rc = sqlite3_bind_int64(s, 1, feed_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 2, added);
+	if (rc != SQLITE_OK) {
+		rc = store_err(st, rc, err, "feed %lld: binding",
+		    (long long)feed_id);
+		goto out;
+	}
+	rc = store_step_done(st, s, "counting the feed's items", err);
+out:
+	store_stmt_release(s);
+	return rc;
+}
+
 /* One document's commit. */
 struct doc_ctx {
 	const struct store_fetch *f;
 	/* The feed's keys churn: an unknown key is looked up by its link. */
 	int		 by_link;
 	int		 has_tombs;	/* tombstones exist: check new items */
+	int		 has_items;	/* the feed has stored items: look up */
+	int64_t		 nsources;	/* item_sources rows this document added */
 	struct store_commit_stats s;
 };
 
@@ -1067,9 +1107,10 @@ item_put(struct store *st, struct doc_ctx *c, const struct feed_item *it,
 	const struct store_fetch *f = c->f;
 	struct found fd = { 0 };
 	char *cats = NULL;
-	int rc, written = 0, by_canon = 0;
+	int rc, written = 0, by_canon = 0, added = 0;
 
-	rc = source_find(st, f->feed_id, it, &fd, err);
+	/* A feed's first document cannot meet its own earlier items. */
+	rc = c->has_items ? source_find(st, f->feed_id, it, &fd, err) : 0;
 	if (rc == 0 && c->by_link && it->canon) {
 		rc = source_find_canon(st, f->feed_id, it->canon, it->hash,
 		    &fd, err);
@@ -1084,8 +1125,8 @@ item_put(struct store *st, struct doc_ctx *c, const struct feed_item *it,
 	} else if (rc == 1) {
 		rc = item_rewrite(st, c, it, fd.id, &written, err);
 		if (!rc)
-			rc = by_canon ? source_insert(st, f, it, fd.id, err) :
-			    source_rehash(st, f, it, err);
+			rc = by_canon ? source_insert(st, f, it, fd.id,
+			    &added, err) : source_rehash(st, f, it, err);
 		if (rc)
 			goto out;
 		fd.item_same = 1;
@@ -1109,7 +1150,7 @@ item_put(struct store *st, struct doc_ctx *c, const struct feed_item *it,
 		if (!rc && written)
 			store_fts_pending(st, fd.id);
 		if (!rc)
-			rc = source_insert(st, f, it, fd.id, err);
+			rc = source_insert(st, f, it, fd.id, &added, err);
 		if (rc)
 			goto out;
 		if (written)
@@ -1128,6 +1169,7 @@ item_put(struct store *st, struct doc_ctx *c, const struct feed_item *it,
 			c->s.tagged++;
 	}
 out:
+	c->nsources += added;
 	free(cats);
 	return rc;
 }
@@ -1278,6 +1320,7 @@ store_doc_commit(struct store *st, const struct store_fetch *f,
 	rc = feed_state(st, f->feed_id, &fs, err);
 	forced = fs.forced;
 	c.has_tombs = fs.has_tombs;
+	c.has_items = fs.has_items;
 	if (!rc && !forced && fs.has_items && !strcmp(policy, "guid")) {
 		rc = guids_churn(st, f->feed_id, doc, err);
 		if (rc == 1) {
@@ -1306,6 +1349,8 @@ store_doc_commit(struct store *st, const struct store_fetch *f,
 	for (i = 0; !rc && i < d.nitems; i++)
 		rc = item_put(st, &c, &d.items[i], keys[i],
 		    tags ? &tags[i] : NULL, err);
+	if (!rc && c.nsources)
+		rc = feed_count(st, f->feed_id, c.nsources, err);
 end:
 	rc = store_tx_end(st, &tx, rc, err);
 	if (!rc && stats)

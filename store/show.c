@@ -38,8 +38,8 @@ prepare(struct store *st, const char *sql, sqlite3_stmt **s,
 
 static const char sql_item[] =
     "SELECT id, guid, link, canon, title, summary, content, author,"
-    " categories, hash, published, updated, first_seen, last_seen"
-    " FROM items WHERE id = ?1";
+    " categories, hash, published, updated, first_seen, last_seen,"
+    " content_html FROM items WHERE id = ?1";
 
 static int
 detail_item(struct store *st, int64_t id, struct store_item_detail *d,
@@ -67,6 +67,7 @@ detail_item(struct store *st, int64_t id, struct store_item_detail *d,
 	d->title = col_dup(s, 4);
 	d->summary = col_dup(s, 5);
 	d->content = col_dup(s, 6);
+	d->content_html = col_dup(s, 14);
 	d->author = col_dup(s, 7);
 	d->categories = col_dup(s, 8);
 	d->hash = col_dup(s, 9);
@@ -232,6 +233,7 @@ store_item_detail_free(struct store_item_detail *d)
 	free(d->title);
 	free(d->summary);
 	free(d->content);
+	free(d->content_html);
 	free(d->author);
 	free(d->categories);
 	free(d->hash);
@@ -269,7 +271,7 @@ static const char sql_export[] =
     " (SELECT json_group_array(json_object('name',"
     "   COALESCE(f.name, f.url), 'url', f.url))"
     "  FROM item_sources s JOIN feeds f ON f.id = s.feed_id"
-    "  WHERE s.item_id = i.id)"
+    "  WHERE s.item_id = i.id), i.content_html"
     " FROM items i CROSS JOIN item_tags t"
     " WHERE t.item_id = i.id AND t.topic = ?1"
     " AND COALESCE(i.published, i.first_seen) >= ?2"
@@ -294,6 +296,7 @@ export_view(sqlite3_stmt *s, struct store_export_view *v)
 	v->score = sqlite3_column_double(s, 10);
 	v->evidence = store_column_text(s, 11);
 	v->sources = store_column_text(s, 12);
+	v->content_html = store_column_text(s, 13);
 }
 
 int

@@ -47,6 +47,7 @@ struct store_item_detail {
 	char		*title;
 	char		*summary;
 	char		*content;
+	char		*content_html;	/* raw, as the feed gave it, or NULL */
 	char		*author;
 	char		*categories;	/* JSON array or NULL */
 	char		*hash;
@@ -79,6 +80,7 @@ struct store_export_view {
 	const char	*title;
 	const char	*summary;
 	const char	*content;
+	const char	*content_html;	/* raw, as the feed gave it, or NULL */
 	const char	*author;
 	int64_t		 published;	/* DATE_NONE when absent */
 	int64_t		 updated;

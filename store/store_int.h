@@ -16,7 +16,7 @@ struct herald_err;
 /* Written into the header by the first migration: "HRLD". */
 #define STORE_APPLICATION_ID	0x48524c44
 /* The schema this binary writes; store_schema_step() has this many steps. */
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 #define STORE_BUSY_TIMEOUT_MS	5000
 
 /*
@@ -34,6 +34,7 @@ struct herald_err;
 	X(SOURCE_INSERT)						\
 	X(SOURCE_REHASH)						\
 	X(SOURCE_FIND_CANON)						\
+	X(FEED_NITEMS)							\
 	X(FEED_POLICY)							\
 	X(FEED_FORCE)							\
 	X(TOMB_FIND)							\

@@ -24,6 +24,7 @@
 #include "feeds/item.h"
 #include "feeds/topic.h"
 #include "store/store.h"
+#include "store/store_int.h"
 
 #define MAXITEMS	8
 
@@ -297,7 +298,8 @@ test_open_create(void **state)
 	assert_int_equal(store_check(fx->st, &err), 0);
 	raw_text(fx->path, "PRAGMA journal_mode", mode, sizeof(mode));
 	assert_string_equal(mode, "wal");
-	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), 3);
+	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"),
+	    STORE_SCHEMA_VERSION);
 	assert_int_equal(raw_int(fx->path, "PRAGMA application_id"),
 	    0x48524c44);
 }
@@ -335,7 +337,7 @@ test_open_newer(void **state)
 	fx->st = NULL;
 	raw_exec(fx->path, "PRAGMA user_version = 99");
 	snprintf(want, sizeof(want), "%s: database schema version 99 is "
-	    "newer than this herald (3)", fx->path);
+	    "newer than this herald (%d)", fx->path, STORE_SCHEMA_VERSION);
 	assert_int_equal(store_open(fx->path, 0, &st, &err), HERALD_E_VERSION);
 	assert_null(st);
 	assert_string_equal(err.msg, want);
@@ -487,9 +489,15 @@ test_doc_insert(void **state)
 	char buf[128];
 
 	three_items(&t);
+	t.items[0].content = "Full text.";
+	t.items[0].content_html = "<p>Full <b>text</b>.</p>";
 	assert_int_equal(commit(fx, fx->feed_a, 1000, &t, 0, &cs), 0);
 	assert_int_equal(cs.items, 3);
 	assert_int_equal(cs.inserted, 3);
+	/* The markup is kept beside the text the index and tagger see. */
+	raw_text(fx->path, "SELECT content || '|' || content_html FROM items"
+	    " WHERE id = 1", buf, sizeof(buf));
+	assert_string_equal(buf, "Full text.|<p>Full <b>text</b>.</p>");
 	assert_int_equal(cs.updated + cs.unchanged + cs.sources, 0);
 	assert_int_equal(count_items(fx->st), 3);
 
@@ -515,6 +523,9 @@ test_doc_insert(void **state)
 	    "url = 'https://a.example/rss'"), 0);
 	assert_int_equal(raw_int(fx->path, "SELECT last_success FROM feeds "
 	    "WHERE url = 'https://a.example/rss'"), 1000);
+	/* "herald feeds" reads the count the store keeps per document. */
+	assert_int_equal(raw_int(fx->path, "SELECT nitems FROM feeds WHERE "
+	    "url = 'https://a.example/rss'"), 3);
 }
 
 /* 2.2 The same document again writes nothing but the feed row. */
@@ -536,6 +547,8 @@ test_doc_unchanged(void **state)
 	assert_int_equal(cs.unchanged, 3);
 	/* One row: the feed's status. No item, source or last_seen write. */
 	assert_int_equal(store_debug_changes(fx->st) - before, 1);
+	assert_int_equal(raw_int(fx->path, "SELECT nitems FROM feeds WHERE "
+	    "id = 1"), 3);
 	assert_int_equal(raw_int(fx->path, "SELECT max(last_seen) FROM items"),
 	    1000);
 	assert_int_equal(raw_int(fx->path, "SELECT last_attempt FROM feeds "

@@ -809,6 +809,12 @@ test_migrate(void **state)
 		assert_int_equal(id, 1);
 		assert_int_equal(raw_int(fx->path, "SELECT item_time FROM"
 		    " item_tags"), 500);
+		/* v3's count survives v4, which counts per document. */
+		assert_int_equal(raw_int(fx->path, "SELECT nitems FROM feeds"
+		    " WHERE id = 1"), 2);
+		assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM"
+		    " pragma_table_info('items') WHERE name = 'content_html'"),
+		    1);
 		store_close(fx->st);
 		fx->st = NULL;
 		/* Reopening is a no-op. */
