@@ -78,6 +78,7 @@ enum nsc {
 	NSC_SY,
 	NSC_XHTML,
 	NSC_ITUNES,
+	NSC_CDF,	/* Microsoft CDF: no namespace, root <CHANNEL> */
 	NSC_OTHER,
 };
 
@@ -141,6 +142,7 @@ enum kind {
 	K_ATOMID,	/* atom:id, perhaps also the permalink */
 	K_MEDIA,	/* Media RSS media:content url/fileSize/type */
 	K_GROUP,
+	K_IMAGE,	/* RSS <image>: its <title>, a last-resort title */
 };
 
 /*
@@ -157,6 +159,9 @@ struct tag {
 	int		 prio;
 };
 
+/* RSS 2.0 guid as link, and rdf:about as id: the last resorts. */
+#define PRIO_FALLBACK		1
+
 static const struct tag feed_tags[] = {
 	{ NSC_RSS, "title", F_TITLE, K_HTML, 3 },
 	{ NSC_ATOM, "title", F_TITLE, K_ATOMTEXT, 3 },
@@ -169,8 +174,10 @@ static const struct tag feed_tags[] = {
 	{ NSC_DCTERMS, "modified", F_UPDATED, K_DATE, 2 },
 	{ NSC_DC, "date", F_UPDATED, K_DATE, 2 },
 	{ NSC_RSS, "pubDate", F_UPDATED, K_DATE, 1 },
+	{ NSC_RSS, "updated", F_UPDATED, K_DATE, 1 },	/* Atom's, unbound */
 	{ NSC_ATOM, "author", F_AUTHOR, K_PERSON, 3 },
 	{ NSC_ATOM, "id", F_ID, K_ATOMID, 3 },
+	{ NSC_CDF, "title", F_TITLE, K_HTML, 3 },
 	{ NSC_RSS, "ttl", F_TTL, K_TEXT, 3 },
 	{ NSC_SY, "updatePeriod", F_SYPERIOD, K_TEXT, 3 },
 	{ NSC_SY, "updateFrequency", F_SYFREQ, K_TEXT, 3 },
@@ -181,6 +188,7 @@ static const struct tag item_tags[] = {
 	{ NSC_ATOM, "title", F_TITLE, K_ATOMTEXT, 3 },
 	{ NSC_DC, "title", F_TITLE, K_HTML, 2 },
 	{ NSC_MEDIA, "title", F_TITLE, K_PLAIN, 1 },
+	{ NSC_RSS, "image", F_TITLE, K_IMAGE, 0 },
 	/*
 	 * An atom:link rel=alternate of type text/html scores one more
 	 * than a plain RSS link (RELIABILITY C5); a guid that is a permalink
@@ -190,6 +198,14 @@ static const struct tag item_tags[] = {
 	{ NSC_ATOM, "link", F_LINK, K_ATOMLINK, 3 },
 	{ NSC_RSS, "guid", F_ID, K_GUID, 3 },
 	{ NSC_ATOM, "id", F_ID, K_ATOMID, 3 },
+	/*
+	 * Atom's entry elements written into RSS without the Atom
+	 * namespace (podcast generators do): below RSS's own.
+	 */
+	{ NSC_RSS, "id", F_ID, K_ATOMID, 2 },
+	{ NSC_RSS, "published", F_PUBLISHED, K_DATE, 2 },
+	{ NSC_RSS, "updated", F_UPDATED, K_DATE, 2 },
+	{ NSC_RSS, "summary", F_SUMMARY, K_HTML, 2 },
 	{ NSC_RSS, "description", F_SUMMARY, K_HTML, 3 },
 	{ NSC_ITUNES, "summary", F_SUMMARY, K_PLAIN, 1 },
 	{ NSC_ATOM, "summary", F_SUMMARY, K_ATOMTEXT, 3 },
@@ -217,6 +233,30 @@ static const struct tag item_tags[] = {
 	{ NSC_RSS, "enclosure", F_ENCLOSURE, K_ENCLOSURE, 0 },
 	{ NSC_MEDIA, "content", F_ENCLOSURE, K_MEDIA, 0 },
 	{ NSC_MEDIA, "group", F_GROUP, K_GROUP, 0 },
+	{ NSC_CDF, "title", F_TITLE, K_HTML, 3 },
+	{ NSC_CDF, "abstract", F_SUMMARY, K_HTML, 3 },
+};
+
+/*
+ * Fields that a channel, item or entry carries as attributes of its own
+ * start tag: one row per (vocabulary of that element, attribute);
+ * NSC_NONE matches any element. uri NULL is an attribute without
+ * namespace.
+ */
+struct attr_tag {
+	enum nsc	 ns;
+	const char	*uri;
+	const char	*name;
+	enum field	 field;
+	enum kind	 kind;	/* K_TEXT, K_URL or K_DATE */
+	int		 prio;
+};
+
+static const struct attr_tag self_tags[] = {
+	/* RSS 1.0 §5.5: the item's URI, the id of last resort. */
+	{ NSC_NONE, NS_RDF, "about", F_ID, K_TEXT, PRIO_FALLBACK },
+	{ NSC_CDF, NULL, "href", F_LINK, K_URL, 3 },
+	{ NSC_CDF, NULL, "lastmod", F_UPDATED, K_DATE, 3 },
 };
 
 /* The best offer so far for each single-valued field. */
@@ -1220,13 +1260,43 @@ trim_dup(const char *s)
 	return n ? xstrndup(s, n) : NULL;
 }
 
-/* A new base URL when n carries xml:base, else NULL (use the parent's). */
+/*
+ * 1 if the (cleaned) URL u names a scheme other than http or https.
+ * Every relative link under such a base would become a javascript: or
+ * data: URL: a base like that is ignored, as feedparser does.
+ */
+static int
+scheme_unsafe(const char *u)
+{
+	size_t i;
+
+	if (!((*u >= 'a' && *u <= 'z') || (*u >= 'A' && *u <= 'Z')))
+		return 0;
+	/* RFC 3986 §3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+	for (i = 1; u[i] && u[i] != ':'; i++)
+		if (!((u[i] >= 'a' && u[i] <= 'z') ||
+		    (u[i] >= 'A' && u[i] <= 'Z') ||
+		    (u[i] >= '0' && u[i] <= '9') || u[i] == '+' ||
+		    u[i] == '-' || u[i] == '.'))
+			return 0;
+	if (u[i] != ':')
+		return 0;
+	return !((i == 4 && a_ncaseprefix(u, i, "http")) ||
+	    (i == 5 && a_ncaseprefix(u, i, "https")));
+}
+
+/*
+ * A new base URL when n carries xml:base (CDF: BASE), else NULL: use the
+ * parent's. A base with another scheme than http(s) is ignored.
+ */
 static char *
-base_of(const char *parent, const xmlNode *n)
+base_of(const struct pstate *ps, const char *parent, const xmlNode *n)
 {
 	char *xb, *t, *r;
 
 	xb = attr_get(n, NS_XML, "base");
+	if (!xb && ps->main == NSC_CDF)
+		xb = attr_get(n, NULL, "base");
 	if (!xb)
 		return NULL;
 	t = trim_dup(xb);
@@ -1236,6 +1306,10 @@ base_of(const char *parent, const xmlNode *n)
 	/* XML Base §4.2 / RFC 3986 §5.1: relative to the parent's base. */
 	r = url_resolve(parent, t);
 	free(t);
+	if (r && scheme_unsafe(r)) {
+		free(r);
+		r = NULL;
+	}
 	return r;
 }
 
@@ -1243,6 +1317,7 @@ enum cmode {
 	CM_TEXT,	/* character data only */
 	CM_HTML,	/* text is HTML source; child elements become tags */
 	CM_XHTML,	/* child elements are markup; text is escaped */
+	CM_OWN,		/* the element's own character data, not its children's */
 };
 
 /*
@@ -1316,14 +1391,14 @@ collect_node(struct buf *b, const xmlNode *n, enum cmode mode)
 		 * at the node's children.
 		 */
 		snprintf(ref, sizeof(ref), "&%s;", n->name);
-		if (mode != CM_TEXT)
+		if (mode == CM_HTML || mode == CM_XHTML)
 			return put(b, ref, strlen(ref));
 		dec = text_entities_decode(ref, strlen(ref));
 		full = put(b, dec, strlen(dec));
 		free(dec);
 		break;
 	case XML_ELEMENT_NODE:
-		if (mode != CM_TEXT)
+		if (mode == CM_HTML || mode == CM_XHTML)
 			full = put(b, "<", 1) ||
 			    put(b, local_name(n), strlen(local_name(n))) ||
 			    put(b, ">", 1);
@@ -1337,7 +1412,7 @@ collect_node(struct buf *b, const xmlNode *n, enum cmode mode)
 static int
 collect_close(struct buf *b, const xmlNode *n, enum cmode mode)
 {
-	if (mode == CM_TEXT)
+	if (mode != CM_HTML && mode != CM_XHTML)
 		return 0;
 	return put(b, "</", 2) ||
 	    put(b, local_name(n), strlen(local_name(n))) || put(b, ">", 1);
@@ -1357,7 +1432,8 @@ collect(struct buf *b, const xmlNode *top, enum cmode mode)
 	while (n) {
 		if (collect_node(b, n, mode))
 			return 1;
-		if (n->type == XML_ELEMENT_NODE && n->children) {
+		if (n->type == XML_ELEMENT_NODE && n->children &&
+		    mode != CM_OWN) {
 			n = n->children;
 			continue;
 		}
@@ -1433,45 +1509,71 @@ read_text(struct pstate *ps, const xmlNode *n, enum kind kind)
 	return field_finish(ps, n, s, trunc);
 }
 
+/* The element's own character data, whitespace folded. */
+static char *
+read_own_text(struct pstate *ps, const xmlNode *n)
+{
+	int trunc;
+
+	trunc = collect(&ps->b, n, CM_OWN);
+	return field_finish(ps, n, text_fold_ws(buf_str(&ps->b),
+	    buf_len(&ps->b)), trunc);
+}
+
+/* How an Atom text construct or content element is read. */
+struct amode {
+	int		 mode;	/* enum cmode */
+	int		 b64;	/* base64: decode, then read per mode */
+	int		 opaque;	/* binary MIME type: kept only if text */
+};
+
 /*
- * RFC 4287 §3.1.1: type "text" (default), "html" or "xhtml", or a MIME
- * type for atom:content (§4.1.3). Atom 0.3 adds mode="escaped|xml|base64"
- * and MIME types for every construct. Returns the collection mode, or -1
- * for content we cannot show (binary types); *b64 is set for Atom 0.3
- * mode="base64", whose decoded bytes are then read per type.
+ * RFC 4287 §3.1.1: type "text" (default, also when empty), "html" or
+ * "xhtml"; atom:content may name a MIME type (§4.1.3), and any other
+ * than text/... or an XML type is base64 (§4.1.3.3 rule 5); feeds write
+ * that into titles too. Atom 0.3 adds mode="escaped|xml|base64" and MIME
+ * types for every construct. An unknown token that is no MIME type is
+ * read as text rather than lost.
  */
-static int
-atom_text_mode(const xmlNode *n, int *b64)
+static void
+atom_text_mode(const xmlNode *n, struct amode *am)
 {
 	char *type = attr_get(n, NULL, "type");
 	char *mode = attr_get(n, NULL, "mode");
-	const char *t = type ? type : "text";
-	int html, xhtml, rc;
+	char *tt = type ? trim_dup(type) : NULL;
+	const char *t = tt ? tt : "text";
+	int html, xhtml, b64;
 
 	html = !a_casecmp(t, "html") || !a_casecmp(t, "text/html");
 	xhtml = !a_casecmp(t, "xhtml") ||
 	    !a_casecmp(t, "application/xhtml+xml");
-	*b64 = mode && !a_casecmp(mode, "base64");
-	if (*b64 || (mode && !a_casecmp(mode, "escaped")))
-		rc = html || xhtml ? CM_HTML : CM_TEXT;
+	b64 = mode && !a_casecmp(mode, "base64");
+	am->b64 = b64;
+	am->opaque = 0;
+	if (b64 || (mode && !a_casecmp(mode, "escaped")))
+		am->mode = html || xhtml ? CM_HTML : CM_TEXT;
 	else if (xhtml)
-		rc = CM_XHTML;
+		am->mode = CM_XHTML;
 	/*
 	 * Atom 0.3 feeds write type="text/html" without mode and mean
 	 * escaped HTML far more often than inline XML.
 	 */
 	else if (html)
-		rc = CM_HTML;
+		am->mode = CM_HTML;
 	else if (!a_casecmp(t, "text") || a_ncaseprefix(t, strlen(t),
 	    "text/"))
-		rc = CM_TEXT;
+		am->mode = CM_TEXT;
 	else if (strstr(t, "+xml") || strstr(t, "/xml"))
-		rc = CM_XHTML;
-	else
-		rc = -1;
+		am->mode = CM_XHTML;
+	else if (strchr(t, '/')) {
+		am->mode = CM_HTML;
+		am->b64 = 1;
+		am->opaque = 1;
+	} else
+		am->mode = CM_TEXT;
+	free(tt);
 	free(type);
 	free(mode);
-	return rc;
 }
 
 /*
@@ -1510,9 +1612,12 @@ base64_decode(const char *s, size_t n, size_t *outlen)
 	return out;
 }
 
-/* Atom 0.3 mode="base64": decoded, made valid UTF-8, then per type. */
+/*
+ * Base64 content: decoded, made valid UTF-8, then per mode. Opaque
+ * (binary MIME type) data is kept only when it decodes to UTF-8 text.
+ */
 static char *
-read_base64(struct pstate *ps, const xmlNode *n, int mode)
+read_base64(struct pstate *ps, const xmlNode *n, const struct amode *am)
 {
 	char *raw, *dec, *fixed, *s;
 	size_t len;
@@ -1527,9 +1632,15 @@ read_base64(struct pstate *ps, const xmlNode *n, int mode)
 		    line_of(n), (const char *)n->name);
 		return NULL;
 	}
+	if (am->opaque && !text_utf8_valid(dec, len)) {
+		feed_doc_warn(ps->doc, "line %ld: <%s> holds binary data; "
+		    "ignored", line_of(n), (const char *)n->name);
+		free(dec);
+		return NULL;
+	}
 	fixed = text_utf8_repair(dec, len, NULL);
 	free(dec);
-	s = mode == CM_TEXT ? text_fold_ws(fixed, strlen(fixed)) :
+	s = am->mode == CM_TEXT ? text_fold_ws(fixed, strlen(fixed)) :
 	    text_html_to_plain(fixed, strlen(fixed));
 	free(fixed);
 	return field_finish(ps, n, s, 0);
@@ -1539,16 +1650,16 @@ read_base64(struct pstate *ps, const xmlNode *n, int mode)
 static char *
 read_markup(struct pstate *ps, const xmlNode *n, enum kind kind)
 {
-	int mode, trunc, b64 = 0;
+	struct amode am = { CM_XHTML, 0, 0 };
+	int trunc;
 	char *s;
 
-	mode = kind == K_XHTML ? CM_XHTML : atom_text_mode(n, &b64);
-	if (mode < 0)
-		return NULL;
-	if (b64)
-		return read_base64(ps, n, mode);
-	trunc = collect(&ps->b, n, (enum cmode)mode);
-	if (mode == CM_TEXT)
+	if (kind != K_XHTML)
+		atom_text_mode(n, &am);
+	if (am.b64)
+		return read_base64(ps, n, &am);
+	trunc = collect(&ps->b, n, (enum cmode)am.mode);
+	if (am.mode == CM_TEXT)
 		s = text_fold_ws(buf_str(&ps->b), buf_len(&ps->b));
 	else
 		s = text_html_to_plain(buf_str(&ps->b), buf_len(&ps->b));
@@ -1606,26 +1717,19 @@ offer(struct slots *sl, enum field f, int score, char *v)
 }
 
 #define SCORE(prio, sub)	((prio) * 4 + (sub))
-/* RSS 2.0 guid as link, and rdf:about as id: the last resorts. */
-#define PRIO_FALLBACK		1
 
 /*
  * A date offer. An unparsable date is absent, never "now" (STYLE §10),
  * and leaves the slot to a lower-priority element that does parse.
  */
 static void
-offer_date(struct pstate *ps, struct slots *sl, enum field f, int score,
-    const xmlNode *n)
+offer_date_str(struct pstate *ps, struct slots *sl, enum field f,
+    int score, const xmlNode *n, const char *raw)
 {
-	char sn[PARSE_SNIPPET + 4], *raw;
+	char sn[PARSE_SNIPPET + 4];
 	int64_t t;
 	int flags = 0;
 
-	if (score <= sl->score[f])
-		return;
-	raw = read_text(ps, n, K_TEXT);
-	if (!raw)
-		return;
 	if (date_parse(raw, strlen(raw), &t, &flags) != 0) {
 		feed_doc_warn(ps->doc, "line %ld: unparsable date \"%s\" in "
 		    "<%s>", line_of(n), snippet(raw, sn),
@@ -1638,6 +1742,21 @@ offer_date(struct pstate *ps, struct slots *sl, enum field f, int score,
 		sl->t[f] = t;
 		sl->score[f] = score;
 	}
+}
+
+/* A date element's offer. */
+static void
+offer_date(struct pstate *ps, struct slots *sl, enum field f, int score,
+    const xmlNode *n)
+{
+	char *raw;
+
+	if (score <= sl->score[f])
+		return;
+	raw = read_text(ps, n, K_TEXT);
+	if (!raw)
+		return;
+	offer_date_str(ps, sl, f, score, n, raw);
 	free(raw);
 }
 
@@ -1665,7 +1784,8 @@ parse_count(const char *s)
 
 /* A URL attribute resolved against the element's base; new or NULL. */
 static char *
-attr_url(const xmlNode *n, const char *name, const char *base)
+attr_url(const struct pstate *ps, const xmlNode *n, const char *name,
+    const char *base)
 {
 	char *v, *t, *own, *r = NULL;
 
@@ -1674,7 +1794,7 @@ attr_url(const xmlNode *n, const char *name, const char *base)
 	free(v);
 	if (!t)
 		return NULL;
-	own = base_of(base, n);
+	own = base_of(ps, base, n);
 	r = url_resolve(own ? own : base, t);
 	free(own);
 	free(t);
@@ -1791,6 +1911,21 @@ read_person(struct pstate *ps, const xmlNode *n)
 	return elems ? NULL : read_text(ps, n, K_PLAIN);
 }
 
+/* The <title> of an RSS <image>, as plain text. */
+static char *
+read_image_title(struct pstate *ps, const xmlNode *n)
+{
+	const xmlNode *c;
+	const char *local;
+
+	for (c = n->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE &&
+		    node_nsc(ps, c, &local) == NSC_RSS &&
+		    !a_casecmp(local, "title"))
+			return read_text(ps, c, K_HTML);
+	return NULL;
+}
+
 /*
  * RFC 4287 §4.2.7.2: a link without rel is rel="alternate", and the IANA
  * URI form names the same relation. Among alternates, text/html is the
@@ -1806,7 +1941,7 @@ atom_link(struct pstate *ps, const struct tag *tg, const xmlNode *n,
 	const char *r;
 	int sub;
 
-	url = attr_url(n, "href", base);
+	url = attr_url(ps, n, "href", base);
 	if (!url)
 		return;
 	rel = attr_get(n, NULL, "rel");
@@ -1881,7 +2016,8 @@ apply_category(struct pstate *ps, const struct tag *tg, const xmlNode *n,
 	char *v;
 
 	if (tg->kind != K_TERM) {
-		add_category(ps, it, n, read_text(ps, n, tg->kind),
+		/* Its own text: not that of an <image> nested in it. */
+		add_category(ps, it, n, read_own_text(ps, n),
 		    &caps->categories);
 		return;
 	}
@@ -1900,8 +2036,8 @@ read_link(struct pstate *ps, const xmlNode *n, const char *base)
 	v = read_text(ps, n, K_TEXT);
 	/* Some RSS feeds write an Atom-style <link href=""/>. */
 	if (!v)
-		return attr_url(n, "href", base);
-	own = base_of(base, n);
+		return attr_url(ps, n, "href", base);
+	own = base_of(ps, base, n);
 	r = url_resolve(own ? own : base, v);
 	free(own);
 	free(v);
@@ -1946,6 +2082,10 @@ apply(struct pstate *ps, const struct tag *tg, const xmlNode *n,
 		if (score > sl->score[tg->field])
 			offer(sl, tg->field, score, read_person(ps, n));
 		break;
+	case K_IMAGE:
+		if (score > sl->score[tg->field])
+			offer(sl, tg->field, score, read_image_title(ps, n));
+		break;
 	case K_GUID:
 		rss_guid(ps, tg, n, sl);
 		break;
@@ -1961,13 +2101,50 @@ apply(struct pstate *ps, const struct tag *tg, const xmlNode *n,
 	case K_ENCLOSURE:
 	case K_MEDIA:
 		if (it)
-			add_enclosure(ps, it, n, attr_url(n, "url", base),
+			add_enclosure(ps, it, n, attr_url(ps, n, "url", base),
 			    tg->kind == K_MEDIA ? "fileSize" : "length",
 			    &caps->enclosures);
 		break;
 	case K_TERM:
 	case K_GROUP:
 		break;
+	}
+}
+
+/* Offers the fields n carries as attributes (self_tags[]). */
+static void
+apply_attrs(struct pstate *ps, const xmlNode *n, const char *base,
+    struct slots *sl)
+{
+	const struct attr_tag *at;
+	const char *local;
+	enum nsc nsc;
+	char *v, *t;
+	size_t i;
+
+	if (!n->properties)
+		return;
+	nsc = node_nsc(ps, n, &local);
+	for (i = 0; i < sizeof(self_tags) / sizeof(self_tags[0]); i++) {
+		at = &self_tags[i];
+		if (at->ns != NSC_NONE && at->ns != nsc)
+			continue;
+		v = attr_get(n, at->uri, at->name);
+		t = v ? trim_dup(v) : NULL;
+		free(v);
+		if (!t)
+			continue;
+		if (at->kind == K_DATE) {
+			if (SCORE(at->prio, 1) > sl->score[at->field])
+				offer_date_str(ps, sl, at->field,
+				    SCORE(at->prio, 1), n, t);
+			free(t);
+		} else if (at->kind == K_URL) {
+			offer(sl, at->field, SCORE(at->prio, 1),
+			    url_resolve(base, t));
+			free(t);
+		} else
+			offer(sl, at->field, SCORE(at->prio, 1), t);
 	}
 }
 
@@ -1990,11 +2167,11 @@ static void
 parse_item(struct pstate *ps, const xmlNode *node, const char *parent_base)
 {
 	struct item_caps caps = { 0, 0 };
-	const struct tag *tg;
+	const struct tag *tg, *sub;
 	const xmlNode *c, *g;
 	struct feed_item *it;
 	struct slots sl;
-	char *own, *v;
+	char *own;
 	const char *base;
 
 	if (ps->doc->nitems >= PARSE_MAX_ITEMS) {
@@ -2014,27 +2191,30 @@ parse_item(struct pstate *ps, const xmlNode *node, const char *parent_base)
 		    "dropped", line_of(node), (const char *)node->name);
 		return;
 	}
-	own = base_of(parent_base, node);
+	own = base_of(ps, parent_base, node);
 	base = own ? own : parent_base;
 	slots_init(&sl);
 	/* Borrowed until the next add: nothing below adds an item. */
 	it = feed_doc_add_item(ps->doc);
-	v = attr_get(node, NS_RDF, "about");	/* RSS 1.0 §5.5 */
-	if (v)
-		offer(&sl, F_ID, SCORE(PRIO_FALLBACK, 1), trim_dup(v));
-	free(v);
+	apply_attrs(ps, node, base, &sl);
 	for (c = node->children; c; c = c->next) {
 		tg = elem_tag(ps, c, item_tags, NTAGS(item_tags));
 		if (!tg)
 			continue;
 		if (tg->kind != K_GROUP) {
 			apply(ps, tg, c, base, &sl, it, &caps);
-			continue;
+			if (tg->field != F_CATEGORY)
+				continue;
 		}
+		/*
+		 * media:group's children are the item's; so is an <image>
+		 * that a feed nests in a <category>.
+		 */
 		for (g = c->children; g; g = g->next) {
-			tg = elem_tag(ps, g, item_tags, NTAGS(item_tags));
-			if (tg && tg->kind != K_GROUP)
-				apply(ps, tg, g, base, &sl, it, &caps);
+			sub = elem_tag(ps, g, item_tags, NTAGS(item_tags));
+			if (sub && (tg->kind == K_GROUP ?
+			    sub->kind != K_GROUP : sub->kind == K_IMAGE))
+				apply(ps, sub, g, base, &sl, it, &caps);
 		}
 	}
 	it->id = slot_take(&sl, F_ID);
@@ -2075,7 +2255,8 @@ is_item(const struct pstate *ps, const xmlNode *n)
 	/* <item> in an Atom feed is a common mistake feedparser forgives. */
 	return is_named(ps, n, NSC_RSS, "item") ||
 	    is_named(ps, n, NSC_ATOM, "entry") ||
-	    is_named(ps, n, NSC_ATOM, "item");
+	    is_named(ps, n, NSC_ATOM, "item") ||
+	    is_named(ps, n, NSC_CDF, "item");
 }
 
 static void
@@ -2086,6 +2267,7 @@ walk_feed_fields(struct pstate *ps, const xmlNode *container,
 	const struct tag *tg;
 	const xmlNode *c;
 
+	apply_attrs(ps, container, base, fs);
 	for (c = container->children; c; c = c->next) {
 		tg = elem_tag(ps, c, feed_tags, NTAGS(feed_tags));
 		if (tg)
@@ -2093,14 +2275,29 @@ walk_feed_fields(struct pstate *ps, const xmlNode *container,
 	}
 }
 
+/*
+ * The items in container, and in the channels of vocabulary channels
+ * (NSC_NONE: none) nested in it: RSS's channel under the root (RSS 1.0
+ * §5.5 puts items beside it), CDF's channels within channels. libxml2's
+ * depth cap (256) bounds the recursion.
+ */
 static void
-walk_items(struct pstate *ps, const xmlNode *container, const char *base)
+walk_items(struct pstate *ps, const xmlNode *container, const char *base,
+    enum nsc channels)
 {
 	const xmlNode *c;
+	char *own;
 
-	for (c = container->children; c && !ps->full; c = c->next)
-		if (is_item(ps, c))
+	for (c = container->children; c && !ps->full; c = c->next) {
+		if (is_item(ps, c)) {
 			parse_item(ps, c, base);
+		} else if (channels != NSC_NONE &&
+		    is_named(ps, c, channels, "channel")) {
+			own = base_of(ps, base, c);
+			walk_items(ps, c, own ? own : base, channels);
+			free(own);
+		}
+	}
 }
 
 /*
@@ -2163,21 +2360,12 @@ walk_rss(struct pstate *ps, const xmlNode *root, const char *base)
 	for (c = root->children; c; c = c->next) {
 		if (!is_named(ps, c, NSC_RSS, "channel"))
 			continue;
-		own = base_of(base, c);
+		own = base_of(ps, base, c);
 		walk_feed_fields(ps, c, own ? own : base, &fs);
 		free(own);
 	}
 	ps->feed_author = fs.s[F_AUTHOR];
-	/* RSS 1.0 §5.5: items are siblings of the channel. */
-	for (c = root->children; c && !ps->full; c = c->next) {
-		if (is_item(ps, c)) {
-			parse_item(ps, c, base);
-		} else if (is_named(ps, c, NSC_RSS, "channel")) {
-			own = base_of(base, c);
-			walk_items(ps, c, own ? own : base);
-			free(own);
-		}
-	}
+	walk_items(ps, root, base, NSC_RSS);
 	ps->feed_author = NULL;
 	feed_finish(ps, &fs);
 	slots_fini(&fs);
@@ -2192,8 +2380,25 @@ walk_atom(struct pstate *ps, const xmlNode *root, const char *base)
 	slots_init(&fs);
 	walk_feed_fields(ps, root, base, &fs);
 	ps->feed_author = fs.s[F_AUTHOR];
-	walk_items(ps, root, base);
+	walk_items(ps, root, base, NSC_NONE);
 	ps->feed_author = NULL;
+	feed_finish(ps, &fs);
+	slots_fini(&fs);
+}
+
+/*
+ * Microsoft CDF (feedparser reads it): the root CHANNEL is the feed, its
+ * HREF and LASTMOD attributes the link and date; ITEMs in it or in the
+ * CHANNELs nested in it.
+ */
+static void
+walk_cdf(struct pstate *ps, const xmlNode *root, const char *base)
+{
+	struct slots fs;
+
+	slots_init(&fs);
+	walk_feed_fields(ps, root, base, &fs);
+	walk_items(ps, root, base, NSC_CDF);
 	feed_finish(ps, &fs);
 	slots_fini(&fs);
 }
@@ -2238,7 +2443,7 @@ walk_doc(struct pstate *ps, xmlDocPtr xdoc, const char *base_url,
     struct herald_err *err)
 {
 	const xmlNode *root = xmlDocGetRootElement(xdoc);
-	char sn[PARSE_SNIPPET + 4], *ver, *own;
+	char sn[PARSE_SNIPPET + 4], *ver, *own, *clean;
 	const char *local, *base;
 	enum nsc nsc;
 
@@ -2262,6 +2467,9 @@ walk_doc(struct pstate *ps, xmlDocPtr xdoc, const char *base_url,
 	} else if (!a_casecmp(local, "feed")) {
 		ps->main = NSC_ATOM;
 		ps->doc->format = atom_format(ps, root);
+	} else if (!a_casecmp(local, "channel") && !root->ns) {
+		ps->main = NSC_CDF;
+		ps->doc->format = "cdf";
 	} else if (!a_casecmp(local, "html")) {
 		return herald_err_set(err, HERALD_E_NOTFEED,
 		    "not a feed: got an HTML page");
@@ -2270,10 +2478,19 @@ walk_doc(struct pstate *ps, xmlDocPtr xdoc, const char *base_url,
 		    "not a feed: root element <%s>",
 		    snippet((const char *)root->name, sn));
 	}
-	own = base_of(base_url, root);
+	clean = base_url ? url_resolve(NULL, base_url) : NULL;
+	if (clean && scheme_unsafe(clean)) {
+		feed_doc_warn(ps->doc, "base URL \"%s\" ignored: not http(s)",
+		    snippet(clean, sn));
+		base_url = NULL;
+	}
+	free(clean);
+	own = base_of(ps, base_url, root);
 	base = own ? own : base_url;
 	if (ps->main == NSC_ATOM)
 		walk_atom(ps, root, base);
+	else if (ps->main == NSC_CDF)
+		walk_cdf(ps, root, base);
 	else
 		walk_rss(ps, root, base);
 	free(own);

@@ -324,6 +324,184 @@ test_atom03(void **state)
 	feed_doc_free(doc);
 }
 
+/*
+ * RFC 4287 §4.1.3.3: a MIME type that is neither text nor XML means
+ * base64; feeds put such types on titles too. Decoded text is kept (as
+ * HTML), binary data is not. An empty type is the default, text.
+ */
+static void
+test_atom_text_types(void **state)
+{
+	static const char feed[] =
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+	    "<title type=\"application/octet-stream\">\n"
+	    "  PHA+SGlzdG9yeSBvZiB0aGUgJmx0O2JsaW5rJmd0OyB0YWc8L3A+\n"
+	    "</title>"
+	    "<entry><title type=\" \">evil</title></entry>"
+	    "<entry><title type=\"application/octet-stream\">"
+	    "RXhhbXBsZSA8Yj5BdG9tPC9iPg==</title></entry>"
+	    "<entry><title>t</title>"
+	    "<content type=\"image/png\">iVBORw0KGgoAAAANSUhEUg==</content>"
+	    "</entry>"
+	    "</feed>";
+	struct herald_err err;
+	struct feed_doc *doc;
+
+	(void)state;
+	doc = parse_str(feed, &err);
+	assert_non_null(doc);
+	assert_string_equal(doc->title, "History of the <blink> tag");
+	assert_int_equal(doc->nitems, 3);
+	assert_string_equal(doc->items[0].title, "evil");
+	assert_string_equal(doc->items[1].title, "Example Atom");
+	assert_null(doc->items[2].content);
+	assert_true(has_warning(doc, "binary data"));
+	assert_doc_utf8(doc);
+	feed_doc_free(doc);
+}
+
+/*
+ * Atom's entry elements written into RSS without the Atom namespace
+ * (podcast generators do) still give the id and dates; an <image> that
+ * a feed nests in a <category> titles an item that has no title, and is
+ * not part of the category's text.
+ */
+static void
+test_rss_atom_style_elements(void **state)
+{
+	static const char feed[] =
+	    "<rss version=\"2.0\"><channel><title>P</title>"
+	    "<updated>2012-03-26T23:25:19Z</updated>"
+	    "<item><title>Fiat Lux</title>"
+	    "<link href=\"http://podlove.org/podcast/1\"/>"
+	    "<id>urn:uuid:3241ace2</id>"
+	    "<published>2012-03-25T10:00:00Z</published>"
+	    "<updated>2012-03-26T23:25:19Z</updated>"
+	    "<summary>First &lt;b&gt;episode&lt;/b&gt;</summary></item>"
+	    "<item><guid isPermaLink=\"false\">g2</guid><id>ignored</id>"
+	    "<category>Example category\n"
+	    "  <image><url>http://img.example/a.jpg</url>"
+	    "<title><![CDATA[Savage Love]]></title>"
+	    "<link>http://img.example/</link></image>\n"
+	    "</category></item>"
+	    "</channel></rss>";
+	struct herald_err err;
+	struct feed_doc *doc;
+	const struct feed_item *it;
+
+	(void)state;
+	doc = parse_str(feed, &err);
+	assert_non_null(doc);
+	assert_int_equal(doc->updated, utc("2012-03-26T23:25:19Z"));
+	assert_int_equal(doc->nitems, 2);
+	it = &doc->items[0];
+	assert_string_equal(it->id, "urn:uuid:3241ace2");
+	assert_string_equal(it->link, "http://podlove.org/podcast/1");
+	assert_int_equal(it->published, utc("2012-03-25T10:00:00Z"));
+	assert_int_equal(it->updated, utc("2012-03-26T23:25:19Z"));
+	assert_string_equal(it->summary, "First episode");
+	it = &doc->items[1];
+	/* RSS's own guid outranks an unbound <id>. */
+	assert_string_equal(it->id, "g2");
+	assert_string_equal(it->title, "Savage Love");
+	assert_int_equal(it->ncategories, 1);
+	assert_string_equal(it->categories[0], "Example category");
+	feed_doc_free(doc);
+
+	/* An item's own title wins over its image's. */
+	doc = parse_str("<rss version=\"2.0\"><channel><item>"
+	    "<image><title>Logo</title></image><title>Own</title>"
+	    "</item></channel></rss>", &err);
+	assert_non_null(doc);
+	assert_string_equal(doc->items[0].title, "Own");
+	feed_doc_free(doc);
+}
+
+/*
+ * A base with another scheme than http(s) would make every relative
+ * link a javascript: URL: it is ignored, whether it comes from xml:base
+ * or from the caller.
+ */
+static void
+test_unsafe_base(void **state)
+{
+	static const char feed[] =
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\" "
+	    "xml:base=\"http://ok.example/dir/\">"
+	    "<link rel=\"alternate\" href=\"/abs\"/>"
+	    "<entry xml:base=\"javascript:alert('x')/\">"
+	    "<link href=\"page.html\"/></entry>"
+	    "<entry xml:base=\"JavaScript:alert(1)\">"
+	    "<link xml:base=\"d a t a:x\" href=\"two.html\"/></entry>"
+	    "</feed>";
+	static const char bare[] =
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+	    "<link rel=\"alternate\" href=\"/abs\"/></feed>";
+	struct herald_err err;
+	struct feed_doc *doc;
+
+	(void)state;
+	doc = feed_parse(feed, strlen(feed), NULL, "https://doc.example/f",
+	    &err);
+	assert_non_null(doc);
+	assert_string_equal(doc->link, "http://ok.example/abs");
+	assert_string_equal(doc->items[0].link,
+	    "http://ok.example/dir/page.html");
+	assert_string_equal(doc->items[1].link,
+	    "http://ok.example/dir/two.html");
+	feed_doc_free(doc);
+
+	doc = feed_parse(bare, strlen(bare), NULL, "javascript:alert('x');",
+	    &err);
+	assert_non_null(doc);
+	assert_string_equal(doc->link, "/abs");
+	assert_true(has_warning(doc, "not http(s)"));
+	feed_doc_free(doc);
+}
+
+/* Microsoft CDF, as feedparser reads it. */
+static void
+test_cdf(void **state)
+{
+	static const char feed[] =
+	    "<CHANNEL BASE=\"http://base.example.org/\" "
+	    "HREF=\"http://www.example.org/\" "
+	    "LASTMOD=\"2004-04-06T23:05:43-05:00\" PRECACHE=\"No\">\n"
+	    "  <TITLE>channel title</TITLE>\n"
+	    "  <ABSTRACT>channel abstract</ABSTRACT>\n"
+	    "  <ITEM HREF=\"/item/1\" LASTMOD=\"2004-04-06T23:05:43-05:00\">\n"
+	    "    <TITLE>item title</TITLE>\n"
+	    "    <ABSTRACT>item &lt;b&gt;abstract&lt;/b&gt;</ABSTRACT>\n"
+	    "  </ITEM>\n"
+	    "  <CHANNEL HREF=\"http://sub.example/\">"
+	    "<ITEM HREF=\"two\"><TITLE>nested</TITLE></ITEM></CHANNEL>\n"
+	    "</CHANNEL>";
+	struct herald_err err;
+	struct feed_doc *doc;
+	const struct feed_item *it;
+
+	(void)state;
+	doc = parse_str(feed, &err);
+	if (!doc)
+		fail_msg("%s", err.msg);
+	assert_string_equal(doc->format, "cdf");
+	assert_string_equal(doc->title, "channel title");
+	assert_string_equal(doc->link, "http://www.example.org/");
+	assert_int_equal(doc->updated, utc("2004-04-07T04:05:43Z"));
+	assert_int_equal(doc->nitems, 2);
+	it = &doc->items[0];
+	assert_string_equal(it->title, "item title");
+	assert_string_equal(it->link, "http://base.example.org/item/1");
+	assert_int_equal(it->updated, utc("2004-04-07T04:05:43Z"));
+	assert_string_equal(it->summary, "item abstract");
+	assert_null(it->id);
+	it = &doc->items[1];
+	assert_string_equal(it->title, "nested");
+	assert_string_equal(it->link, "http://base.example.org/two");
+	assert_false(doc->bozo);
+	feed_doc_free(doc);
+}
+
 static void
 test_iso_8859_1(void **state)
 {
@@ -1055,6 +1233,10 @@ main(void)
 		cmocka_unit_test(test_rss10),
 		cmocka_unit_test(test_atom10_xml_base),
 		cmocka_unit_test(test_atom03),
+		cmocka_unit_test(test_atom_text_types),
+		cmocka_unit_test(test_rss_atom_style_elements),
+		cmocka_unit_test(test_unsafe_base),
+		cmocka_unit_test(test_cdf),
 		cmocka_unit_test(test_iso_8859_1),
 		cmocka_unit_test(test_windows_1252_http),
 		cmocka_unit_test(test_windows_1252_undefined),
