@@ -1,7 +1,9 @@
 /*
  * cmd_parse.c: "herald parse FILE|-": parses one feed document without a
  * database and prints the JSON of design.md §4, plus each item's identity
- * key ("key") as the store would compute it.
+ * key ("key") as the store would compute it. An item's "content" is the
+ * content element's HTML as the feed gave it (null when there was none),
+ * "content_text" its plain text.
  */
 /* cli.h uses size_t without including <stddef.h>: keep this first. */
 #include <stddef.h>
@@ -75,7 +77,9 @@ item_json(const struct feed_item *it)
 	json_object_set_new(o, "updated", jtime(it->updated));
 	json_object_set_new(o, "author", jstr(it->author));
 	json_object_set_new(o, "summary", jstr(it->summary));
-	json_object_set_new(o, "content", jstr(it->content));
+	/* Issue #4: the raw HTML in "content", its plain text beside it. */
+	json_object_set_new(o, "content", jstr(it->content_html));
+	json_object_set_new(o, "content_text", jstr(it->content));
 	cats = json_array();
 	for (i = 0; i < it->ncategories; i++)
 		json_array_append_new(cats, jstr(it->categories[i]));

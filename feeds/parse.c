@@ -264,6 +264,7 @@ struct slots {
 	char		*s[F_NSLOTS];
 	int64_t		 t[F_NSLOTS];	/* dates */
 	int		 score[F_NSLOTS];	/* -1: empty */
+	char		*html;		/* F_CONTENT's HTML */
 };
 
 /* Per-call state: nothing here outlives feed_parse(). */
@@ -1339,15 +1340,16 @@ put(struct buf *b, const char *s, size_t n)
 	return 1;
 }
 
+/* Appends s escaped as HTML text, or attribute value when attr. */
 static int
-put_escaped(struct buf *b, const char *s)
+put_escaped(struct buf *b, const char *s, int attr)
 {
 	const char *run = s;
 	const char *rep;
 
 	for (; *s; s++) {
 		rep = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" :
-		    *s == '>' ? "&gt;" : NULL;
+		    *s == '>' ? "&gt;" : *s == '"' && attr ? "&quot;" : NULL;
 		if (!rep)
 			continue;
 		if (put(b, run, (size_t)(s - run)) || put(b, rep, strlen(rep)))
@@ -1365,6 +1367,54 @@ local_name(const xmlNode *n)
 	return colon ? colon + 1 : (const char *)n->name;
 }
 
+/* HTML5 §13.1.2's void elements: a start tag and no end tag. */
+static int
+is_void(const char *name)
+{
+	static const char *const v[] = { "area", "base", "br", "col",
+	    "embed", "hr", "img", "input", "link", "meta", "source", "track",
+	    "wbr" };
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (!a_casecmp(name, v[i]))
+			return 1;
+	return 0;
+}
+
+/* Appends n's attributes as HTML, ' name="value"', values escaped. */
+static int
+put_attrs(struct buf *b, const xmlNode *n)
+{
+	const xmlAttr *a;
+	const xmlNode *c;
+	char ref[128], *dec;
+	int full = 0;
+
+	for (a = n->properties; a && !full; a = a->next) {
+		full = put(b, " ", 1);
+		if (!full && a->ns && a->ns->prefix)
+			full = put(b, (const char *)a->ns->prefix,
+			    strlen((const char *)a->ns->prefix)) ||
+			    put(b, ":", 1);
+		full = full || put(b, (const char *)a->name,
+		    strlen((const char *)a->name)) || put(b, "=\"", 2);
+		for (c = a->children; c && !full; c = c->next) {
+			if (c->type == XML_TEXT_NODE && c->content) {
+				full = put_escaped(b, (const char *)c->content,
+				    1);
+			} else if (c->type == XML_ENTITY_REF_NODE) {
+				snprintf(ref, sizeof(ref), "&%s;", c->name);
+				dec = text_entities_decode(ref, strlen(ref));
+				full = put_escaped(b, dec, 1);
+				free(dec);
+			}
+		}
+		full = full || put(b, "\"", 1);
+	}
+	return full;
+}
+
 /* One node of collect(): its text, or its start tag in markup modes. */
 static int
 collect_node(struct buf *b, const xmlNode *n, enum cmode mode)
@@ -1378,7 +1428,7 @@ collect_node(struct buf *b, const xmlNode *n, enum cmode mode)
 		if (!n->content)
 			break;
 		if (mode == CM_XHTML)
-			full = put_escaped(b, (const char *)n->content);
+			full = put_escaped(b, (const char *)n->content, 0);
 		else
 			full = put(b, (const char *)n->content,
 			    strlen((const char *)n->content));
@@ -1401,7 +1451,7 @@ collect_node(struct buf *b, const xmlNode *n, enum cmode mode)
 		if (mode == CM_HTML || mode == CM_XHTML)
 			full = put(b, "<", 1) ||
 			    put(b, local_name(n), strlen(local_name(n))) ||
-			    put(b, ">", 1);
+			    put_attrs(b, n) || put(b, ">", 1);
 		break;
 	default:
 		break;
@@ -1412,7 +1462,8 @@ collect_node(struct buf *b, const xmlNode *n, enum cmode mode)
 static int
 collect_close(struct buf *b, const xmlNode *n, enum cmode mode)
 {
-	if (mode != CM_HTML && mode != CM_XHTML)
+	if ((mode != CM_HTML && mode != CM_XHTML) ||
+	    (!n->children && is_void(local_name(n))))
 		return 0;
 	return put(b, "</", 2) ||
 	    put(b, local_name(n), strlen(local_name(n))) || put(b, ">", 1);
@@ -1491,18 +1542,20 @@ field_finish(struct pstate *ps, const xmlNode *n, char *s, int truncated)
 	return s;
 }
 
-/* The element's text read per mode, then made plain text. */
+static char *read_markup(struct pstate *, const xmlNode *, enum kind,
+    char **);
+
+/* The element's text per kind, as plain text. */
 static char *
 read_text(struct pstate *ps, const xmlNode *n, enum kind kind)
 {
-	enum cmode mode = kind == K_HTML ? CM_HTML : CM_TEXT;
 	int trunc;
 	char *s;
 
-	trunc = collect(&ps->b, n, mode);
 	if (kind == K_HTML)
-		s = text_html_to_plain(buf_str(&ps->b), buf_len(&ps->b));
-	else if (kind == K_PLAIN)
+		return read_markup(ps, n, K_HTML, NULL);
+	trunc = collect(&ps->b, n, CM_TEXT);
+	if (kind == K_PLAIN)
 		s = text_fold_ws(buf_str(&ps->b), buf_len(&ps->b));
 	else
 		s = trim_dup(buf_str(&ps->b));
@@ -1613,11 +1666,50 @@ base64_decode(const char *s, size_t n, size_t *outlen)
 }
 
 /*
+ * A content element's HTML for feed_item.content_html, from its source
+ * s[0..len) read per mode: text is escaped as HTML, HTML and XHTML are
+ * kept as they are; valid UTF-8 without control characters but tab and
+ * newline. NULL when empty.
+ */
+static char *
+html_of(int mode, const char *s, size_t len)
+{
+	struct buf b;
+	char *r;
+
+	if (mode != CM_TEXT)
+		return len ? text_clean(s, len) : NULL;
+	buf_init(&b, PARSE_MAX_FIELD);
+	(void)put_escaped(&b, s, 0);
+	r = buf_len(&b) ? text_clean(buf_str(&b), buf_len(&b)) : NULL;
+	buf_fini(&b);
+	return r;
+}
+
+/*
+ * The plain text of markup source s[0..len) read per mode, and (when
+ * html is not NULL) its HTML in *html.
+ */
+static char *
+markup_finish(struct pstate *ps, const xmlNode *n, int mode, const char *s,
+    size_t len, int trunc, char **html)
+{
+	char *plain;
+
+	if (html)
+		*html = html_of(mode, s, len);
+	plain = mode == CM_TEXT ? text_fold_ws(s, len) :
+	    text_html_to_plain(s, len);
+	return field_finish(ps, n, plain, trunc);
+}
+
+/*
  * Base64 content: decoded, made valid UTF-8, then per mode. Opaque
  * (binary MIME type) data is kept only when it decodes to UTF-8 text.
  */
 static char *
-read_base64(struct pstate *ps, const xmlNode *n, const struct amode *am)
+read_base64(struct pstate *ps, const xmlNode *n, const struct amode *am,
+    char **html)
 {
 	char *raw, *dec, *fixed, *s;
 	size_t len;
@@ -1640,30 +1732,63 @@ read_base64(struct pstate *ps, const xmlNode *n, const struct amode *am)
 	}
 	fixed = text_utf8_repair(dec, len, NULL);
 	free(dec);
-	s = am->mode == CM_TEXT ? text_fold_ws(fixed, strlen(fixed)) :
-	    text_html_to_plain(fixed, strlen(fixed));
+	s = markup_finish(ps, n, am->mode, fixed, strlen(fixed), 0, html);
 	free(fixed);
-	return field_finish(ps, n, s, 0);
+	return s;
 }
 
-/* An element holding markup (Atom text construct or XHTML), as text. */
-static char *
-read_markup(struct pstate *ps, const xmlNode *n, enum kind kind)
+/*
+ * RFC 4287 §4.1.3.3 wraps XHTML content in one xhtml:div that is not
+ * part of the content: the element to collect from, the div or n.
+ */
+static const xmlNode *
+xhtml_inner(const struct pstate *ps, const xmlNode *n)
 {
-	struct amode am = { CM_XHTML, 0, 0 };
-	int trunc;
-	char *s;
+	const xmlNode *c, *div = NULL;
+	const char *local;
 
-	if (kind != K_XHTML)
+	for (c = n->children; c; c = c->next) {
+		if (c->type == XML_TEXT_NODE && c->content) {
+			const char *t = (const char *)c->content;
+
+			while (a_space((unsigned char)*t))
+				t++;
+			if (*t)
+				return n;
+		} else if (c->type == XML_ELEMENT_NODE) {
+			if (div || node_nsc(ps, c, &local) != NSC_XHTML ||
+			    a_casecmp(local, "div"))
+				return n;
+			div = c;
+		}
+	}
+	return div ? div : n;
+}
+
+/*
+ * An element holding HTML or markup (K_HTML, K_ATOMTEXT, K_XHTML) as
+ * plain text; for content elements (html not NULL), *html receives the
+ * HTML as well (feed_item.content_html).
+ */
+static char *
+read_markup(struct pstate *ps, const xmlNode *n, enum kind kind,
+    char **html)
+{
+	struct amode am = { kind == K_HTML ? CM_HTML : CM_XHTML, 0, 0 };
+	const xmlNode *top = n;
+	int trunc;
+
+	if (html)
+		*html = NULL;
+	if (kind == K_ATOMTEXT)
 		atom_text_mode(n, &am);
 	if (am.b64)
-		return read_base64(ps, n, &am);
-	trunc = collect(&ps->b, n, (enum cmode)am.mode);
-	if (am.mode == CM_TEXT)
-		s = text_fold_ws(buf_str(&ps->b), buf_len(&ps->b));
-	else
-		s = text_html_to_plain(buf_str(&ps->b), buf_len(&ps->b));
-	return field_finish(ps, n, s, trunc);
+		return read_base64(ps, n, &am, html);
+	if (am.mode == CM_XHTML)
+		top = xhtml_inner(ps, n);
+	trunc = collect(&ps->b, top, (enum cmode)am.mode);
+	return markup_finish(ps, n, am.mode, buf_str(&ps->b),
+	    buf_len(&ps->b), trunc, html);
 }
 
 static void
@@ -1676,6 +1801,7 @@ slots_init(struct slots *sl)
 		sl->t[i] = DATE_NONE;
 		sl->score[i] = -1;
 	}
+	sl->html = NULL;
 }
 
 static void
@@ -1685,6 +1811,7 @@ slots_fini(struct slots *sl)
 
 	for (i = 0; i < F_NSLOTS; i++)
 		free(sl->s[i]);
+	free(sl->html);
 }
 
 /* Hands the slot's string over to the caller. */
@@ -1714,6 +1841,25 @@ offer(struct slots *sl, enum field f, int score, char *v)
 	free(sl->s[f]);
 	sl->s[f] = v;
 	sl->score[f] = score;
+}
+
+/*
+ * The content offer: its plain text and its HTML (either may be NULL:
+ * content that is only an image has no text), taken.
+ */
+static void
+offer_content(struct slots *sl, int score, char *plain, char *html)
+{
+	if ((!plain && !html) || score <= sl->score[F_CONTENT]) {
+		free(plain);
+		free(html);
+		return;
+	}
+	free(sl->s[F_CONTENT]);
+	free(sl->html);
+	sl->s[F_CONTENT] = plain;
+	sl->html = html;
+	sl->score[F_CONTENT] = score;
 }
 
 #define SCORE(prio, sub)	((prio) * 4 + (sub))
@@ -2055,7 +2201,15 @@ apply(struct pstate *ps, const struct tag *tg, const xmlNode *n,
     struct item_caps *caps)
 {
 	int score = SCORE(tg->prio, 1);
+	char *html, *plain;
 
+	if (tg->field == F_CONTENT) {
+		if (score > sl->score[F_CONTENT]) {
+			plain = read_markup(ps, n, tg->kind, &html);
+			offer_content(sl, score, plain, html);
+		}
+		return;
+	}
 	if (tg->field == F_CATEGORY) {
 		if (it)
 			apply_category(ps, tg, n, it, caps);
@@ -2072,7 +2226,7 @@ apply(struct pstate *ps, const struct tag *tg, const xmlNode *n,
 	case K_XHTML:
 		if (score > sl->score[tg->field])
 			offer(sl, tg->field, score,
-			    read_markup(ps, n, tg->kind));
+			    read_markup(ps, n, tg->kind, NULL));
 		break;
 	case K_URL:
 		if (score > sl->score[tg->field])
@@ -2222,6 +2376,8 @@ parse_item(struct pstate *ps, const xmlNode *node, const char *parent_base)
 	it->title = slot_take(&sl, F_TITLE);
 	it->summary = slot_take(&sl, F_SUMMARY);
 	it->content = slot_take(&sl, F_CONTENT);
+	it->content_html = sl.html;
+	sl.html = NULL;
 	/*
 	 * Without a summary the content is the summary (as feedparser
 	 * does): search and topics read title and summary.

@@ -265,11 +265,14 @@ static const char *const hidden_tags[] = {
 struct sink {
 	struct buf	b;
 	int		fold;	/* fold whitespace runs, trim both ends */
-	int		strip;	/* drop control characters */
+	int		strip;	/* drop control characters (STRIP_*) */
 	int		space;	/* fold: a separator is pending */
 	int		err;	/* first buf error, 0 if none */
 	size_t		nbad;	/* replacements made for invalid input */
 };
+
+#define STRIP_ALL	1	/* every control character */
+#define STRIP_KEEP_LINES 2	/* all but tab and line feed */
 
 static void
 sink_init(struct sink *k, int fold, int strip, size_t max)
@@ -395,7 +398,8 @@ sink_put(struct sink *k, uint32_t cp)
 		k->space = 1;
 		return;
 	}
-	if (k->strip && is_control(cp))
+	if (k->strip && is_control(cp) && !(k->strip == STRIP_KEEP_LINES &&
+	    (cp == '\t' || cp == '\n')))
 		return;
 	if (k->space) {
 		k->space = 0;
@@ -651,6 +655,43 @@ text_utf8_valid(const char *s, size_t n)
 }
 
 char *
+text_clean(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct sink k;
+	uint32_t cp;
+	size_t i = 0, len;
+	char *out;
+
+	/* Mostly clean already: check first, copy once. */
+	while (i < n) {
+		if ((p[i] >= 0x20 && p[i] < 0x7F) || p[i] == '\t' ||
+		    p[i] == '\n') {
+			i++;
+			continue;
+		}
+		if (p[i] < 0x80)
+			break;
+		len = utf8_next(p + i, n - i, &cp);
+		if (cp == UTF8_BAD || is_control(cp))
+			break;
+		i += len;
+	}
+	if (i == n) {
+		out = xmalloc(n + 1);
+		memcpy(out, s, n);
+		out[n] = '\0';
+		return out;
+	}
+	sink_init(&k, 0, STRIP_KEEP_LINES, TEXT_BUF_MAX);
+	if (i > 0)
+		(void)buf_append(&k.b, s, i);
+	while (i < n)
+		i += sink_utf8(&k, p + i, n - i);
+	return sink_detach(&k);
+}
+
+char *
 text_entities_decode(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -876,7 +917,7 @@ text_html_to_plain(const char *s, size_t n)
 			last_gt = i - 1;
 			break;
 		}
-	sink_init(&k, 1, 1, TEXT_BUF_MAX);
+	sink_init(&k, 1, STRIP_ALL, TEXT_BUF_MAX);
 	i = 0;
 	while (i < n) {
 		/* A run of visible ASCII with no markup goes in one append. */

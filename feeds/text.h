@@ -22,6 +22,13 @@ char	*text_utf8_repair(const char *s, size_t n, size_t *nbad);
 int	 text_utf8_valid(const char *s, size_t n);
 
 /*
+ * s[0..n) as valid UTF-8 (invalid sequences and NUL become U+FFFD)
+ * without control characters (C0 but tab and line feed, DEL, C1,
+ * U+FEFF); for text kept as given, such as a content's HTML source.
+ */
+char	*text_clean(const char *s, size_t n);
+
+/*
  * Decodes character references and the HTML 4/5 named entities commonly
  * found in feeds (&amp; &nbsp; &eacute; &#8217; &#x2019; ...). Unknown
  * names are kept literally. Result is valid UTF-8.

@@ -103,6 +103,26 @@ assert_valid_utf8(const char *s)
 		assert_true(text_utf8_valid(s, strlen(s)));
 }
 
+/*
+ * Content HTML: valid UTF-8 without control characters but tab and
+ * newline (C0, DEL, C1, U+FEFF).
+ */
+static void
+assert_html_clean(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (!s)
+		return;
+	assert_valid_utf8(s);
+	for (; *p; p++) {
+		if ((*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f ||
+		    (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) ||
+		    (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf))
+			fail_msg("control character in \"%s\"", s);
+	}
+}
+
 /* Every text field of every item is valid UTF-8 (design §1). */
 static void
 assert_doc_utf8(const struct feed_doc *doc)
@@ -121,6 +141,7 @@ assert_doc_utf8(const struct feed_doc *doc)
 		assert_valid_utf8(it->title);
 		assert_valid_utf8(it->summary);
 		assert_valid_utf8(it->content);
+		assert_html_clean(it->content_html);
 		assert_valid_utf8(it->author);
 		for (j = 0; j < it->ncategories; j++)
 			assert_valid_utf8(it->categories[j]);
@@ -171,6 +192,9 @@ test_rss20(void **state)
 	assert_null(strchr(it->summary, '<'));
 	assert_non_null(strstr(it->content, "Full story"));
 	assert_null(strstr(it->content, "<p>"));
+	/* content:encoded's HTML is kept as the feed gave it. */
+	assert_string_equal(it->content_html, "<p>Full story: the vote was "
+	    "31 to 4 &amp; work starts in May.</p><script>alert(1)</script>");
 	assert_int_equal(it->ncategories, 2);
 	assert_string_equal(it->categories[0], "City");
 	assert_string_equal(it->categories[1], "Transport");
@@ -185,6 +209,9 @@ test_rss20(void **state)
 
 	/* A permalink guid is the link when there is no <link>. */
 	it = &doc->items[1];
+	/* Only a <description>: no content element, no content HTML. */
+	assert_null(it->content);
+	assert_null(it->content_html);
 	assert_string_equal(it->id, "https://wire.example/news/storm");
 	assert_string_equal(it->link, "https://wire.example/news/storm");
 	assert_string_equal(it->author, "desk@wire.example (News Desk)");
@@ -282,6 +309,9 @@ test_atom10_xml_base(void **state)
 	assert_string_equal(it->summary, "An html summary");
 	assert_non_null(strstr(it->content, "with a < sign."));
 	assert_non_null(strstr(it->content, "Second bold one."));
+	/* type="xhtml": the inner XHTML, without RFC 4287's div. */
+	assert_string_equal(it->content_html, "<p>First paragraph with a "
+	    "&lt; sign.</p><p>Second <b>bold</b> one.</p>");
 	assert_int_equal(it->ncategories, 2);
 	assert_string_equal(it->categories[0], "notes");
 	assert_int_equal(it->nenclosures, 1);
@@ -295,6 +325,7 @@ test_atom10_xml_base(void **state)
 	assert_string_equal(it->author, "Guest Writer");
 	assert_int_equal(it->published, DATE_NONE);
 	assert_string_equal(it->content, "Only content here.");
+	assert_string_equal(it->content_html, "<p>Only content here.</p>");
 	assert_false(doc->bozo);
 	assert_doc_utf8(doc);
 	feed_doc_free(doc);
@@ -320,6 +351,8 @@ test_atom03(void **state)
 	assert_int_equal(it->updated, utc("2004-01-02T16:00:00Z"));
 	assert_string_equal(it->summary, "Hello, base64 world");
 	assert_string_equal(it->content, "Escaped HTML content");
+	assert_string_equal(it->content_html,
+	    "<p>Escaped <i>HTML</i> content</p>");
 	assert_string_equal(it->author, "Old Timer");
 	feed_doc_free(doc);
 }
@@ -499,6 +532,68 @@ test_cdf(void **state)
 	assert_string_equal(it->title, "nested");
 	assert_string_equal(it->link, "http://base.example.org/two");
 	assert_false(doc->bozo);
+	feed_doc_free(doc);
+}
+
+/*
+ * feed_item.content_html beside the plain content: text escaped as
+ * HTML, XHTML serialised with its attributes, base64 decoded, controls
+ * dropped; titles and summaries never get one.
+ */
+static void
+test_content_html(void **state)
+{
+	static const char feed[] =
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+	    "<entry><title>text</title>"
+	    "<content>1 &lt; 2 &amp; &quot;q&quot;\n  next line&#x9;tab"
+	    "</content></entry>"
+	    "<entry><title>xhtml</title><content type=\"xhtml\">\n"
+	    "<xhtml:div xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">"
+	    "<xhtml:p class=\"a&amp;b\" title='say \"hi\"'>One<xhtml:br/>"
+	    "<xhtml:img src=\"i.png\" alt=\"\"/></xhtml:p></xhtml:div>\n"
+	    "</content></entry>"
+	    "<entry><title>only an image</title><content type=\"html\">"
+	    "&lt;img src=&quot;x.png&quot;&gt;</content></entry>"
+	    "<entry><title>b64</title><content type=\"text/html\" "
+	    "mode=\"base64\">PHA+SGk8L3A+</content></entry>"
+	    "<entry><title>no content</title><summary type=\"html\">"
+	    "&lt;p&gt;s&lt;/p&gt;</summary></entry>"
+	    "</feed>";
+	static const char rss[] =
+	    "<rss version=\"2.0\" xmlns:content="
+	    "\"http://purl.org/rss/1.0/modules/content/\"><channel><item>"
+	    "<content:encoded>&lt;p&gt;A\xc2\x85""B\xef\xbb\xbf"
+	    "&lt;/p&gt;</content:encoded></item></channel></rss>";
+	struct herald_err err;
+	struct feed_doc *doc;
+
+	(void)state;
+	doc = parse_str(feed, &err);
+	assert_non_null(doc);
+	assert_int_equal(doc->nitems, 5);
+	assert_string_equal(doc->items[0].content,
+	    "1 < 2 & \"q\" next line tab");
+	assert_string_equal(doc->items[0].content_html,
+	    "1 &lt; 2 &amp; \"q\"\n  next line\ttab");
+	assert_string_equal(doc->items[1].content, "One");
+	assert_string_equal(doc->items[1].content_html,
+	    "<p class=\"a&amp;b\" title=\"say &quot;hi&quot;\">One<br>"
+	    "<img src=\"i.png\" alt=\"\"></p>");
+	/* No text, but a reader can still show the image. */
+	assert_null(doc->items[2].content);
+	assert_string_equal(doc->items[2].content_html, "<img src=\"x.png\">");
+	assert_string_equal(doc->items[3].content, "Hi");
+	assert_string_equal(doc->items[3].content_html, "<p>Hi</p>");
+	assert_string_equal(doc->items[4].summary, "s");
+	assert_null(doc->items[4].content_html);
+	assert_doc_utf8(doc);
+	feed_doc_free(doc);
+
+	/* C1 controls and a stray BOM are dropped from the HTML too. */
+	doc = parse_str(rss, &err);
+	assert_non_null(doc);
+	assert_string_equal(doc->items[0].content_html, "<p>AB</p>");
 	feed_doc_free(doc);
 }
 
@@ -1237,6 +1332,7 @@ main(void)
 		cmocka_unit_test(test_rss_atom_style_elements),
 		cmocka_unit_test(test_unsafe_base),
 		cmocka_unit_test(test_cdf),
+		cmocka_unit_test(test_content_html),
 		cmocka_unit_test(test_iso_8859_1),
 		cmocka_unit_test(test_windows_1252_http),
 		cmocka_unit_test(test_windows_1252_undefined),

@@ -367,6 +367,31 @@ test_fold_ws(void **state)
 	fn_table("text_fold_ws", text_fold_ws, c, NITEMS(c));
 }
 
+/* Kept as given but valid UTF-8 and free of controls but tab and LF. */
+static void
+test_clean(void **state)
+{
+	static const struct text_case c[] = {
+		{ "", "" },
+		{ "<p>a &amp; b</p>", "<p>a &amp; b</p>" },
+		{ "  a\n\tb  ", "  a\n\tb  " },
+		{ "a\rb\x1b[2Jc\x7f", "ab[2Jc" },
+		{ "x\xc2\x9b" "1m\xc2\x85y", "x1my" },
+		{ "\xef\xbb\xbf" "bom", "bom" },
+		{ "caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x90\xa6",
+		    "caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x90\xa6" },
+		{ "bad\xff\xc3(", "bad" FFFD FFFD "(" },
+	};
+	char *got;
+
+	(void)state;
+	fn_table("text_clean", text_clean, c, NITEMS(c));
+	/* Embedded NUL: replaced, never a cut string. */
+	got = text_clean("a\0b", 3);
+	assert_string_equal(got, "a" FFFD "b");
+	free(got);
+}
+
 static void
 test_escape_term(void **state)
 {
@@ -500,6 +525,7 @@ main(void)
 		cmocka_unit_test(test_html_to_plain_hostile),
 		cmocka_unit_test(test_html_to_plain_property),
 		cmocka_unit_test(test_fold_ws),
+		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_escape_term),
 		cmocka_unit_test(test_escape_term_appends_and_caps),
 		cmocka_unit_test(test_term_safe),
