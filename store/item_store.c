@@ -1107,7 +1107,7 @@ item_put(struct store *st, struct doc_ctx *c, const struct feed_item *it,
 	const struct store_fetch *f = c->f;
 	struct found fd = { 0 };
 	char *cats = NULL;
-	int rc, written = 0, by_canon = 0, added = 0;
+	int rc, written = 0, by_canon = 0, added = 0, rewritten = 0;
 
 	/* A feed's first document cannot meet its own earlier items. */
 	rc = c->has_items ? source_find(st, f->feed_id, it, &fd, err) : 0;
@@ -1130,6 +1130,7 @@ item_put(struct store *st, struct doc_ctx *c, const struct feed_item *it,
 		if (rc)
 			goto out;
 		fd.item_same = 1;
+		rewritten = written;
 		if (written)
 			c->s.updated++;
 		else
@@ -1161,10 +1162,10 @@ item_put(struct store *st, struct doc_ctx *c, const struct feed_item *it,
 	/*
 	 * Evidence offsets point into the text the tagger saw: tags computed
 	 * on another feed's version of the story would explain text that is
-	 * not stored.
+	 * not stored. A new row has no tags to clear.
 	 */
 	if (tr && fd.item_same) {
-		rc = tags_put(st, fd.id, tr, written, f->now, err);
+		rc = tags_put(st, fd.id, tr, rewritten, f->now, err);
 		if (!rc && tr->ntags)
 			c->s.tagged++;
 	}
