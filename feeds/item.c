@@ -144,6 +144,20 @@ feed_item_add_category(struct feed_item *it, const char *s)
 	it->categories[it->ncategories++] = xstrdup(s);
 }
 
+struct feed_enclosure *
+feed_item_add_enclosure(struct feed_item *it, char *url)
+{
+	struct feed_enclosure *e;
+
+	it->enclosures = xreallocarray(it->enclosures, it->nenclosures + 1,
+	    sizeof(*it->enclosures));
+	e = &it->enclosures[it->nenclosures++];
+	e->url = url;
+	e->type = NULL;
+	e->length = -1;
+	return e;
+}
+
 static int
 nonempty(const char *s)
 {

@@ -72,6 +72,13 @@ void		 feed_doc_warn(struct feed_doc *doc, const char *fmt, ...)
 		    __attribute__((__format__(printf, 2, 3)));
 /* Appends a copy of s to it->categories. */
 void		 feed_item_add_category(struct feed_item *it, const char *s);
+/*
+ * Appends an enclosure that takes url (malloc'ed, freed with the item),
+ * with no type and length -1; *borrowed* pointer into it, valid until
+ * the next add.
+ */
+struct feed_enclosure *feed_item_add_enclosure(struct feed_item *it,
+		    char *url);
 
 /*
  * Computes every item's key, canonical link and content hash (design §2):

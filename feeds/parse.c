@@ -33,6 +33,7 @@
 #include "date.h"
 #include "err.h"
 #include "item.h"
+#include "jsonfeed.h"
 #include "text.h"
 #include "url.h"
 #include "xmem.h"
@@ -2961,6 +2962,9 @@ feed_parse(const char *data, size_t len, const char *content_type,
 	const char *in;
 	int rc, retry = 0;
 
+	/* JSON Feed (issue #4) has its own parser, feeds/jsonfeed.c. */
+	if (feed_is_json(data, len, content_type))
+		return feed_parse_json(data, len, base_url, err);
 	memset(&ps, 0, sizeof(ps));
 	buf_init(&ps.b, PARSE_MAX_FIELD);
 	ps.doc = feed_doc_new();

@@ -7,7 +7,8 @@
  * chunk sizes (from the input, libxml2's trick) are used to parse every
  * prefix that ends on a chunk boundary: what a transfer cut off mid-body
  * would hand over (X10, H13). Whatever comes back must hold the parser's
- * contract: text fields valid UTF-8, links absolute http(s) or NULL.
+ * contract: text fields valid UTF-8, links absolute http(s) or NULL; and
+ * for JSON Feed (feeds/jsonfeed.c), no control characters anywhere.
  */
 #include "fuzz.h"
 
@@ -21,6 +22,8 @@ static const char *const ctypes[] = {
 	"text/html", "application/atom+xml; charset=utf-8",
 	"text/xml; charset=windows-1252", "application/octet-stream",
 	"application/xml; charset=utf-16",
+	/* JSON Feed (feeds/jsonfeed.c): labelled, whatever the body. */
+	"application/feed+json", "application/json; charset=utf-8",
 };
 
 static const char *const bases[] = {
@@ -36,6 +39,54 @@ check_text(const char *s)
 		FUZZ_CHECK(text_utf8_valid(s, strlen(s)));
 }
 
+/*
+ * feeds/jsonfeed.h: every string of a JSON Feed result is valid UTF-8
+ * without controls other than newline and tab (C0, DEL, C1).
+ */
+static void
+check_clean(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (!s)
+		return;
+	FUZZ_CHECK(text_utf8_valid(s, strlen(s)));
+	for (; *p; p++) {
+		FUZZ_CHECK(*p >= 0x20 || *p == '\n' || *p == '\t');
+		FUZZ_CHECK(*p != 0x7f);
+		FUZZ_CHECK(!(p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f));
+	}
+}
+
+static void
+check_jsonfeed(const struct feed_doc *d)
+{
+	size_t i, j;
+
+	check_clean(d->title);
+	check_clean(d->link);
+	for (i = 0; i < d->nwarnings; i++)
+		check_clean(d->warnings[i]);
+	for (i = 0; i < d->nitems; i++) {
+		const struct feed_item *it = &d->items[i];
+
+		check_clean(it->id);
+		check_clean(it->link);
+		check_clean(it->title);
+		check_clean(it->summary);
+		check_clean(it->content);
+		check_clean(it->content_html);
+		check_clean(it->author);
+		for (j = 0; j < it->ncategories; j++)
+			check_clean(it->categories[j]);
+		for (j = 0; j < it->nenclosures; j++) {
+			FUZZ_CHECK(it->enclosures[j].url != NULL);
+			check_clean(it->enclosures[j].url);
+			check_clean(it->enclosures[j].type);
+		}
+	}
+}
+
 static void
 parse_one(const char *doc, size_t len, const char *ctype, const char *base)
 {
@@ -49,6 +100,8 @@ parse_one(const char *doc, size_t len, const char *ctype, const char *base)
 		return;
 	}
 	FUZZ_CHECK(d->format != NULL);
+	if (!strcmp(d->format, "jsonfeed"))
+		check_jsonfeed(d);
 	check_text(d->title);
 	for (i = 0; i < d->nitems; i++) {
 		const struct feed_item *it = &d->items[i];

@@ -856,8 +856,9 @@ test_not_feeds(void **state)
 	    "not XML: 1:");
 	assert_rejected(parse_str("\x01\x02 no markup at all", &err), &err,
 	    "not a feed: no root element");
+	/* JSON goes to feeds/jsonfeed.c, which wants a JSON Feed version. */
 	assert_rejected(parse_str("{\"version\": \"https://jsonfeed.org\"}",
-	    &err), &err, "not a feed: got JSON");
+	    &err), &err, "not a feed: JSON without a JSON Feed version");
 	assert_null(feed_parse("", 0, NULL, NULL, &err));
 	assert_null(feed_parse("<rss>\0</rss>", 12, NULL, NULL, &err));
 }
