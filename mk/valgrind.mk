@@ -4,9 +4,10 @@
 #        every heraldd/herald run under memcheck (through wrapper scripts in
 #        $(VG_DIR) that the integration runner uses as its BUILD); fails on
 #        any memcheck error or definite leak. Logs: $(VG_DIR)/logs/.
-# Slow (20-50x); not part of make check. HERALD_TEST_SLOW=1 tells the
-# integration tests that honour it (test_hostile.py) to stretch their
-# timeouts and skip RSS bounds, which valgrind itself inflates.
+# Slow (20-50x); not part of make check. HERALD_TEST_SLOW=1 tells every
+# integration test (through tests/integration/slow.py) to stretch its
+# timeouts, waits and timing slack and to skip the RSS bounds, which
+# valgrind itself inflates.
 
 VG_DIR ?= $(BUILD)-valgrind
 VALGRIND = valgrind --error-exitcode=99 --leak-check=full \
@@ -16,13 +17,18 @@ VALGRIND = valgrind --error-exitcode=99 --leak-check=full \
 
 .PHONY: valgrind valgrind-wrappers
 
+# The wrappers run copies of the binaries in $(VG_DIR)/bin: the long
+# integration run checks one build even when $(BUILD) is relinked meanwhile.
 valgrind-wrappers: $(HERALDD) $(HERALD)
-	@mkdir -p $(VG_DIR)/logs
+	@mkdir -p $(VG_DIR)/logs $(VG_DIR)/bin
 	@rm -f $(VG_DIR)/logs/*
 	@for b in heraldd herald; do \
+	  cp $(BUILD)/$$b $(VG_DIR)/bin/$$b.tmp && \
+	  mv -f $(VG_DIR)/bin/$$b.tmp $(VG_DIR)/bin/$$b || exit 1; \
 	  printf '#!/bin/sh\nexec %s --log-file=%s/logs/%s.%%p.log %s "$$@"\n' \
-	    "$(VALGRIND)" "$(abspath $(VG_DIR))" $$b "$(abspath $(BUILD))/$$b" \
-	    > $(VG_DIR)/$$b; chmod +x $(VG_DIR)/$$b; \
+	    "$(VALGRIND)" "$(abspath $(VG_DIR))" $$b \
+	    "$(abspath $(VG_DIR))/bin/$$b" > $(VG_DIR)/$$b; \
+	  chmod +x $(VG_DIR)/$$b; \
 	done
 
 valgrind: deps

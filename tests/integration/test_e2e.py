@@ -16,6 +16,8 @@ import sys
 import tempfile
 import time
 
+from slow import stretch, wait_for
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 TIMEOUT = 120
@@ -79,11 +81,13 @@ class Env:
 
     def daemon(self, *args, timeout=TIMEOUT):
         return subprocess.run([self.heraldd, "-f", self.conf] + list(args),
-                              capture_output=True, text=True, timeout=timeout)
+                              capture_output=True, text=True,
+                              timeout=stretch(timeout))
 
     def cli(self, *args):
         return subprocess.run([self.herald, "-f", self.conf] + list(args),
-                              capture_output=True, text=True, timeout=60)
+                              capture_output=True, text=True,
+                              timeout=stretch(60))
 
     def items(self):
         r = self.cli("list", "--format", "json")
@@ -229,14 +233,22 @@ def test_bad_config(env):
           r.stderr)
 
 
+def started(env, p):
+    """Waits until the daemon p has its control socket (its signal
+    handlers are installed by then) or has exited."""
+    sock = os.path.join(env.dir, "control.sock")
+    wait_for(lambda: os.path.exists(sock) or p.poll() is not None, 10)
+
+
 def test_daemon_signal(env):
     p = subprocess.Popen([env.heraldd, "-f", env.conf], stderr=subprocess.PIPE,
                          text=True)
+    started(env, p)
     time.sleep(1.5)
     alive = p.poll() is None
     p.send_signal(signal.SIGTERM)
     try:
-        rc = p.wait(30)
+        rc = p.wait(stretch(30))
     except subprocess.TimeoutExpired:
         p.kill()
         rc = None
@@ -245,10 +257,11 @@ def test_daemon_signal(env):
     check("SIGTERM: clean exit 0", rc == 0, "rc=%r\n%s" % (rc, err))
     p = subprocess.Popen([env.heraldd, "-f", env.conf], stderr=subprocess.PIPE,
                          text=True)
+    started(env, p)
     time.sleep(1.0)
     p.send_signal(signal.SIGINT)
     try:
-        rc = p.wait(30)
+        rc = p.wait(stretch(30))
     except subprocess.TimeoutExpired:
         p.kill()
         rc = None

@@ -29,12 +29,13 @@ import sys
 import tempfile
 import time
 
+from slow import SLOW, stretch
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 RSS_LIMIT_KB = 128 * 1024	# G4: daemon RSS < 128 MiB through all cases
-# make valgrind sets HERALD_TEST_SLOW=1: longer fetch timeout, no RSS bound
-# (valgrind's own memory is counted), more patience.
-SLOW = os.environ.get("HERALD_TEST_SLOW") == "1"
+# make valgrind (slow.SLOW): longer fetch timeout, no RSS bound (valgrind's
+# own memory is counted), more patience.
 FETCH_TIMEOUT = 30 if SLOW else 5
 PATIENCE = 10 if SLOW else 1
 PUBLIC = "198.51.100.1"		# namespace-local, outside the deny list
@@ -192,7 +193,8 @@ class Env:
 
     def cli(self, *args):
         return subprocess.run([self.herald, "-f", self.conf] + list(args),
-                              capture_output=True, text=True, timeout=60)
+                              capture_output=True, text=True,
+                              timeout=stretch(60))
 
     def feeds(self):
         r = self.cli("feeds", "--format", "json")
@@ -261,7 +263,7 @@ def assert_cases(env, feeds, label):
 def ctl(env, req):
     """One request on the daemon's control socket (docs/control-protocol.md)."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
+    s.settimeout(stretch(10))
     try:
         s.connect(os.path.join(env.dir, "control.sock"))
         s.sendall((json.dumps(req) + "\n").encode())
@@ -480,7 +482,7 @@ def test_ssrf_netns(build):
     r = subprocess.run(["unshare", "-rn", sys.executable,
                         os.path.abspath(__file__), "--build", build,
                         NETNS_INNER], capture_output=True, text=True,
-                       timeout=120)
+                       timeout=stretch(120))
     for line in r.stdout.splitlines():
         if line.startswith(("ok ", "not ok ")):
             name = line.split(" - ", 1)[-1]

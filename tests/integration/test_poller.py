@@ -18,6 +18,8 @@ import sys
 import tempfile
 import time
 
+from slow import SLOW, stretch, wait_for
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 results = []
@@ -30,6 +32,11 @@ def check(name, cond, detail=""):
         for line in str(detail).splitlines()[:40]:
             print("#   " + line)
     sys.stdout.flush()
+
+
+def skip(name, why):
+    results.append(True)
+    print("ok %d - %s # SKIP %s" % (len(results), name, why))
 
 
 def rss(title, ttl=None):
@@ -103,14 +110,22 @@ class Daemon:
         self.p = subprocess.Popen([os.path.join(build, "heraldd"), "-f",
                                    self.conf], stderr=self.err)
         self.polls_seen = 0
-        for _ in range(100):
-            if os.path.exists(self.sock):
-                break
-            time.sleep(0.05)
+        wait_for(self.listening, 5)
+
+    def listening(self):
+        """The socket file exists a moment before the daemon listens."""
+        s = socket.socket(socket.AF_UNIX)
+        try:
+            s.connect(self.sock)
+            return True
+        except OSError:
+            return False
+        finally:
+            s.close()
 
     def ctl(self, **req):
         s = socket.socket(socket.AF_UNIX)
-        s.settimeout(10)
+        s.settimeout(stretch(10))
         s.connect(self.sock)
         s.sendall((json.dumps(req) + "\n").encode())
         data = b""
@@ -124,7 +139,7 @@ class Daemon:
 
     def wait_polls(self, n, timeout=20):
         """Waits until n polls have ended in total; True if they did."""
-        end = time.time() + timeout
+        end = time.time() + stretch(timeout)
         while time.time() < end:
             if self.ctl(cmd="status")["polls"] >= n:
                 return True
@@ -153,7 +168,7 @@ class Daemon:
     def stop(self):
         self.p.send_signal(signal.SIGTERM)
         try:
-            rc = self.p.wait(20)
+            rc = self.p.wait(stretch(20))
         except subprocess.TimeoutExpired:
             self.p.kill()
             rc = None
@@ -223,7 +238,7 @@ def test_policies(build, d):
               f.get("state") == "disabled" and "410" in (f.get("last_error") or ""),
               f)
         dm.ctl(cmd="refresh", feed="gone")
-        time.sleep(0.5)
+        time.sleep(stretch(0.5))
         check("410: a disabled feed is not polled again",
               len(s.requests("/gone.xml")) == 1, s.requests("/gone.xml"))
         f = dm.feed("cc")
@@ -257,14 +272,19 @@ def test_policies(build, d):
         f = dm.feed("bomb")
         check("body cap on a compressed body (64 MiB inflated)",
               (f.get("last_error") or "").startswith("too-big"), f)
-        check("memory stays bounded after the bomb",
-              dm.peak_rss_kib() < 100 * 1024, dm.peak_rss_kib())
+        if SLOW:
+            skip("memory stays bounded after the bomb",
+                 "HERALD_TEST_SLOW (valgrind)")
+        else:
+            check("memory stays bounded after the bomb",
+                  dm.peak_rss_kib() < 100 * 1024, dm.peak_rss_kib())
         f = dm.feed("silent")
         check("a silent server times out",
               (f.get("last_error") or "").startswith("timeout"), f)
         st = dm.ctl(cmd="status")
         check("status reports the loop lag",
-              "loop_lag_ms" in st and st["loop_lag_ms"]["max"] < 1000, st)
+              "loop_lag_ms" in st and
+              st["loop_lag_ms"]["max"] < stretch(1000), st)
     finally:
         rc = dm.stop()
     check("daemon stops with exit 0", rc == 0, rc)
@@ -314,7 +334,7 @@ def test_retry_after(build, d):
               near(f.get("next_check_in", 0), 120, 0.2), f)
         n = len(s.requests("/other.xml"))
         dm.ctl(cmd="refresh", feed="other")
-        time.sleep(1.0)
+        time.sleep(stretch(1.0))
         check("429: Retry-After holds the whole host",
               len(s.requests("/other.xml")) == n, s.requests())
     finally:
@@ -335,7 +355,7 @@ def test_ssrf(build, d):
         fh.write("[daemon]\ndatabase = ssrf.db\nfeeds = ssrf-feeds.conf\n"
                  "topics = %s\n" % os.path.join(REPO, "config", "topics"))
     r = subprocess.run([os.path.join(build, "heraldd"), "-f", conf, "--once"],
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=stretch(60))
     out = subprocess.run([os.path.join(build, "herald"), "-f", conf, "feeds",
                           "--format", "json"], capture_output=True, text=True)
     feeds = [json.loads(l) for l in out.stdout.splitlines() if l]
@@ -362,7 +382,7 @@ def test_retention(build, d):
     try:
         dm.wait_polls(1)
         r = dm.ctl(cmd="prune")
-        time.sleep(1.0)
+        time.sleep(stretch(1.0))
         out = subprocess.run([os.path.join(build, "herald"), "-f", dm.conf,
                               "list", "--format", "json"],
                              capture_output=True, text=True)

@@ -19,6 +19,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
+from slow import SLOW, stretch, wait_for  # noqa: E402
 from test_poller import Server, rss  # noqa: E402
 
 results = []
@@ -44,7 +45,7 @@ class Notify:
         self.seen = []
 
     def wait_for(self, prefix, timeout=15):
-        end = time.time() + timeout
+        end = time.time() + stretch(timeout)
         while time.time() < end:
             for m in self.seen:
                 if m.startswith(prefix):
@@ -74,6 +75,16 @@ def count_items(build, conf):
     out = subprocess.run([os.path.join(build, "herald"), "-f", conf, "list",
                           "--format", "json"], capture_output=True, text=True)
     return [json.loads(l) for l in out.stdout.splitlines() if l]
+
+
+def inflight(build, conf):
+    """Transfers in flight, from the running daemon (herald status)."""
+    r = subprocess.run([os.path.join(build, "herald"), "-f", conf, "status",
+                        "--format", "json"], capture_output=True, text=True)
+    try:
+        return json.loads(r.stdout.splitlines()[0]).get("inflight", 0)
+    except (ValueError, IndexError):
+        return 0
 
 
 def test_notify_reload(build, d):
@@ -109,7 +120,7 @@ def test_notify_reload(build, d):
             fh.write("\n[bogus section\n")
         p.send_signal(signal.SIGHUP)
         n.wait_for("READY=1")
-        time.sleep(0.3)
+        time.sleep(stretch(0.3))
         check("broken topic file: the daemon keeps running", p.poll() is None)
         err.flush()
         log = open(os.path.join(d, "err")).read()
@@ -120,17 +131,13 @@ def test_notify_reload(build, d):
                                  "and hostage deal"), etag=True)
         subprocess.run([os.path.join(build, "herald"), "-f", conf, "refresh",
                         "a"], capture_output=True)
-        tagged = []
-        for _ in range(50):
-            tagged = [i for i in count_items(build, conf)
-                      if "israel-hamas" in i.get("topics", [])]
-            if tagged:
-                break
-            time.sleep(0.1)
+        tagged = wait_for(lambda: [
+            i for i in count_items(build, conf)
+            if "israel-hamas" in i.get("topics", [])], 5, 0.1)
         check("broken topic file: the old rules still tag", tagged, tagged)
         p.send_signal(signal.SIGTERM)
         check("STOPPING=1 on SIGTERM", n.wait_for("STOPPING=1"))
-        check("exit 0", p.wait(20) == 0)
+        check("exit 0", p.wait(stretch(20)) == 0)
     finally:
         if p.poll() is None:
             p.kill()
@@ -154,17 +161,20 @@ def test_stop_deadline(build, d):
                          stderr=subprocess.DEVNULL)
     try:
         # Wait until the server is answering all of them.
-        time.sleep(1.5)
+        if SLOW:
+            wait_for(lambda: inflight(build, conf) >= 100, 1.5, 0.2)
+        else:
+            time.sleep(1.5)
         t0 = time.time()
         p.send_signal(signal.SIGTERM)
-        rc = p.wait(20)
+        rc = p.wait(stretch(20))
         took = time.time() - t0
     finally:
         if p.poll() is None:
             p.kill()
         s.stop()
     check("SIGTERM with 100 slow transfers: exit 0 within the deadline",
-          rc == 0 and took < 12, "rc=%r took=%.1fs" % (rc, took))
+          rc == 0 and took < stretch(12), "rc=%r took=%.1fs" % (rc, took))
     items = count_items(build, conf)
     check("every transfer that finished was committed",
           len(items) == 100, len(items))

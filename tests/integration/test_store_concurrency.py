@@ -20,6 +20,8 @@ import tempfile
 import threading
 import time
 
+from slow import stretch
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 NFEEDS = 40
@@ -102,11 +104,13 @@ class Env:
 
     def daemon(self, *args):
         return subprocess.run([self.heraldd, "-f", self.conf] + list(args),
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True,
+                              timeout=stretch(120))
 
     def cli(self, *args):
         return subprocess.run([self.herald, "-f", self.conf] + list(args),
-                              capture_output=True, text=True, timeout=60)
+                              capture_output=True, text=True,
+                              timeout=stretch(60))
 
     def close(self):
         self.srv.send_signal(signal.SIGTERM)
@@ -182,7 +186,7 @@ class Readers:
                 continue
             try:
                 con = sqlite3.connect("file:%s?mode=ro" % self.env.db,
-                                      uri=True, timeout=5,
+                                      uri=True, timeout=stretch(5),
                                       isolation_level=None)
                 con.execute("BEGIN")
                 rows = con.execute(

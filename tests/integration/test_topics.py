@@ -18,6 +18,8 @@ import sys
 import tempfile
 import time
 
+from slow import stretch
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 TOPIC = "israel-hamas"
@@ -71,12 +73,14 @@ class Env:
     def daemon(self, *args):
         return subprocess.run([os.path.join(self.build, "heraldd"), "-f",
                                self.conf] + list(args),
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True,
+                              timeout=stretch(120))
 
     def cli(self, *args):
         return subprocess.run([os.path.join(self.build, "herald"), "-f",
                                self.conf] + list(args),
-                              capture_output=True, text=True, timeout=60)
+                              capture_output=True, text=True,
+                              timeout=stretch(60))
 
     def jsonl(self, *args):
         r = self.cli(*args)
