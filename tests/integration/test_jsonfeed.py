@@ -23,6 +23,8 @@ import tempfile
 import threading
 import time
 
+from slow import stretch
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 FIXTURES = os.path.join(REPO, "tests", "fixtures", "jsonfeed")
@@ -107,7 +109,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 def parse(herald, *args):
     p = subprocess.run([herald, "parse"] + list(args), capture_output=True,
-                       text=True, timeout=60)
+                       text=True, timeout=stretch(60))
     try:
         doc = json.loads(p.stdout) if p.returncode == 0 else {}
     except ValueError:
@@ -187,7 +189,7 @@ def test_parse_fixtures(herald):
         body = fh.read()
     p = subprocess.run([herald, "parse", "--content-type",
                         "application/feed+json", "-"], input=body,
-                       capture_output=True, timeout=60)
+                       capture_output=True, timeout=stretch(60))
     check("parse - with --content-type application/feed+json",
           p.returncode == 0 and
           json.loads(p.stdout).get("format") == "jsonfeed", p.stderr)
@@ -209,7 +211,7 @@ def test_parse_errors(herald, tmp):
             fh.write(body)
         p = subprocess.run([herald, "parse", "--content-type",
                             "application/json", path],
-                           capture_output=True, text=True, timeout=60)
+                           capture_output=True, text=True, timeout=stretch(60))
         check("parse %s: exit 1 with a message" % name,
               p.returncode == 1 and p.stdout == "" and
               (msg or "not JSON: 1:") in p.stderr, p.stderr)
@@ -246,12 +248,12 @@ class Daemon:
     def daemon(self, *args):
         return subprocess.run([os.path.join(self.build, "heraldd"), "-f",
                                self.conf] + list(args),
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True, timeout=stretch(120))
 
     def cli(self, *args):
         return subprocess.run([os.path.join(self.build, "herald"), "-f",
                                self.conf] + list(args),
-                              capture_output=True, text=True, timeout=60)
+                              capture_output=True, text=True, timeout=stretch(60))
 
     def jsonl(self, *args):
         r = self.cli(*args)
