@@ -23,6 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <libxml/catalog.h>
 #include <libxml/encoding.h>
 #include <libxml/parser.h>
@@ -49,10 +53,13 @@
 
 /*
  * RELIABILITY.md §8.1. NOERROR/NOWARNING keep libxml2 off stderr; errors
- * are read back with xmlCtxtGetLastError().
+ * are read back with xmlCtxtGetLastError(). COMPACT keeps short text
+ * nodes inside the node, one allocation fewer each (herald never edits
+ * the tree's text).
  */
 #define PARSE_XML_OPTS	(XML_PARSE_NONET | XML_PARSE_NOCDATA | \
-			 XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+			 XML_PARSE_COMPACT | XML_PARSE_NOERROR | \
+			 XML_PARSE_NOWARNING)
 #define PARSE_XML_NEVER	(XML_PARSE_NOENT | XML_PARSE_HUGE | \
 			 XML_PARSE_DTDLOAD | XML_PARSE_DTDATTR | \
 			 XML_PARSE_DTDVALID | XML_PARSE_XINCLUDE | \
@@ -268,6 +275,15 @@ struct slots {
 	char		*html;		/* F_CONTENT's HTML */
 };
 
+/* elem_tag()'s answers for this document, by name and namespace. */
+#define PARSE_MEMO	32	/* a power of two */
+struct tag_memo {
+	const xmlChar	*name;
+	const xmlNs	*ns;
+	const struct tag *tab;
+	const struct tag *tg;
+};
+
 /* Per-call state: nothing here outlives feed_parse(). */
 struct pstate {
 	struct feed_doc	*doc;
@@ -276,7 +292,10 @@ struct pstate {
 	const char	*feed_author;	/* borrowed: Atom entries inherit it */
 	int		 full;		/* item cap reached */
 	int		 recovered;	/* lenient pass: keep closed items only */
+	int		 relabelled;	/* fix_utf8() repaired or relabelled */
 	struct buf	 b;		/* scratch for text collection */
+	struct buf	 out;		/* scratch for the converted text */
+	struct tag_memo	 memo[PARSE_MEMO];
 };
 
 /* Set by the SAX hook; reached through ctxt->_private. */
@@ -487,9 +506,49 @@ static size_t
 cu_skip_tag(const unsigned char *p, size_t n, size_t i, int w, int be,
     size_t start, size_t *nattr)
 {
+	const unsigned char *q;
 	unsigned long c, quote = 0;
 
 	*nattr = 0;
+	/* Bytes: memchr over quoted values, the bulk of a tag. */
+	for (; w == 1 && i < n; i++) {
+#ifdef __SSE2__
+		/* To the next '>', '=' or quote, sixteen bytes at a time. */
+		while (n - i >= 16 && i - start <= PARSE_MAX_TAG) {
+			__m128i v = _mm_loadu_si128((const __m128i *)
+			    (const void *)(p + i));
+			unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('>')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('='))),
+			    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\'')))));
+
+			if (m) {
+				i += (size_t)__builtin_ctz(m);
+				break;
+			}
+			i += 16;
+		}
+#endif
+		while (i < n && p[i] != '>' && p[i] != '=' && p[i] != '"' &&
+		    p[i] != '\'' && i - start <= PARSE_MAX_TAG)
+			i++;
+		if (i >= n)
+			break;
+		c = p[i];
+		if (c == '>')
+			return i + 1;
+		if (c == '=')
+			(*nattr)++;
+		else if (c == '"' || c == '\'') {
+			q = memchr(p + i + 1, (int)c, n - i - 1);
+			i = q ? (size_t)(q - p) : n;
+		}
+		if (*nattr > PARSE_MAX_ATTRS || i - start > PARSE_MAX_TAG)
+			return i < n ? i : start + PARSE_MAX_TAG + 1;
+	}
+	if (w == 1)
+		return n;
 	for (; i < n; i++) {
 		c = cu(p, i, w, be);
 		if (quote) {
@@ -548,7 +607,7 @@ prescan(const char *data, size_t len, int w, int be, struct herald_err *err)
 		start = i++;
 		if (i >= n)
 			break;
-		c = cu(p, i, w, be);
+		c = w == 1 ? p[i] : cu(p, i, w, be);
 		if (c == '!' && cu_match(p, n, i + 1, w, be, "--")) {
 			i = cu_find(p, n, i + 3, w, be, "-->");
 			continue;
@@ -948,6 +1007,7 @@ fix_utf8(struct pstate *ps, const char *data, size_t *len,
 	if (!ep->utf8 || memchr(data, '\0', *len) ||
 	    text_utf8_valid(data, *len))
 		return data;
+	ps->relabelled = 1;
 	if (ep->pass && *decl && !is_utf8_name(decl) && enc_known(decl)) {
 		feed_doc_warn(ps->doc, "Content-Type says charset=%s but the "
 		    "document is not UTF-8; using its declared %s", ep->name,
@@ -998,10 +1058,22 @@ cp1252_to_utf8(const char *s, size_t n, size_t *outlen)
 	};
 	unsigned int cp;
 	size_t i, o = 0;
+	uint64_t w;
 	char *out;
 
 	out = xreallocarray(NULL, n + 1, 3);
 	for (i = 0; i < n; i++) {
+		/* ASCII, most of any document, eight bytes at a time. */
+		while (n - i >= 8) {
+			memcpy(&w, s + i, 8);
+			if (w & UINT64_C(0x8080808080808080))
+				break;
+			memcpy(out + o, &w, 8);
+			i += 8;
+			o += 8;
+		}
+		if (i >= n)
+			break;
 		cp = (unsigned char)s[i];
 		if (cp >= 0x80 && cp < 0xa0)
 			cp = c1[cp - 0x80];
@@ -1023,16 +1095,21 @@ cp1252_to_utf8(const char *s, size_t n, size_t *outlen)
 
 /*
  * The bytes libxml2 will read: data itself, or a new buffer in *owned
- * (repaired UTF-8, or windows-1252 turned into UTF-8).
+ * (repaired UTF-8, or windows-1252 turned into UTF-8). Bytes that should
+ * be UTF-8 are taken as they are unless check is set: feed_parse() checks
+ * them only when the strict parse refused them.
  */
 static const char *
 decode_input(struct pstate *ps, const char *data, size_t *len,
-    const char *decl, struct enc_plan *ep, char **owned)
+    const char *decl, struct enc_plan *ep, char **owned, int check)
 {
 	const char *in;
 
 	size_t nbad = 0, tl;
 
+	*owned = NULL;
+	if (ep->utf8 && !check)
+		return data;
 	in = fix_utf8(ps, data, len, decl, ep, owned);
 	if (*owned || ep->width != 1 || ep->utf8)
 		return in;
@@ -1180,13 +1257,25 @@ node_nsc(const struct pstate *ps, const xmlNode *n, const char **local)
 {
 	const char *name = (const char *)n->name, *colon;
 	size_t i, plen;
+	enum nsc nsc;
 
 	*local = name;
 	if (n->ns && n->ns->href) {
+		/*
+		 * Every element in the scope of a declaration shares its
+		 * xmlNs: the answer is kept there once the walk has begun
+		 * (ps->main set), as the application data libxml2 leaves us.
+		 */
+		if (n->ns->_private)
+			return (enum nsc)((uintptr_t)n->ns->_private - 1);
 		if (ps->main_uri &&
 		    !strcmp((const char *)n->ns->href, ps->main_uri))
-			return ps->main;
-		return uri_nsc((const char *)n->ns->href);
+			nsc = ps->main;
+		else
+			nsc = uri_nsc((const char *)n->ns->href);
+		if (ps->main != NSC_NONE)
+			n->ns->_private = (void *)((uintptr_t)nsc + 1);
+		return nsc;
 	}
 	colon = strchr(name, ':');
 	if (!colon)
@@ -1205,9 +1294,13 @@ tag_find(const struct tag *tab, size_t n, enum nsc ns, const char *local)
 {
 	size_t i;
 
-	/* Case-insensitive like feedparser: <pubdate> is seen in the wild. */
+	/*
+	 * Case-insensitive like feedparser: <pubdate> is seen in the wild.
+	 * Every name in the tables starts with a lower-case letter.
+	 */
 	for (i = 0; i < n; i++)
-		if (tab[i].ns == ns && !a_casecmp(tab[i].name, local))
+		if (tab[i].ns == ns && tab[i].name[0] == a_lower(*local) &&
+		    !a_casecmp(tab[i].name, local))
 			return &tab[i];
 	return NULL;
 }
@@ -1217,35 +1310,75 @@ tag_find(const struct tag *tab, size_t n, enum nsc ns, const char *local)
  * references in attribute children. Returns a new string or NULL.
  * ns_uri NULL means an attribute without namespace.
  */
-static char *
-attr_get(const xmlNode *n, const char *ns_uri, const char *name)
+static const xmlAttr *
+attr_find(const xmlNode *n, const char *ns_uri, const char *name)
 {
 	const xmlAttr *a;
-	const xmlNode *c;
-	struct buf b;
-	char ref[128], *dec;
 
 	for (a = n->properties; a; a = a->next) {
-		if (a_casecmp((const char *)a->name, name) != 0)
+		if (a_lower(a->name[0]) != a_lower((unsigned char)name[0]) ||
+		    a_casecmp((const char *)a->name, name) != 0)
 			continue;
 		if (ns_uri ? !a->ns || strcmp((const char *)a->ns->href,
 		    ns_uri) != 0 : a->ns != NULL)
 			continue;
-		buf_init(&b, PARSE_MAX_TAG);
-		for (c = a->children; c; c = c->next) {
-			if (c->type == XML_TEXT_NODE && c->content) {
-				if (buf_puts(&b, (const char *)c->content))
-					break;
-			} else if (c->type == XML_ENTITY_REF_NODE) {
-				snprintf(ref, sizeof(ref), "&%s;", c->name);
-				dec = text_entities_decode(ref, strlen(ref));
-				(void)buf_puts(&b, dec);
-				free(dec);
-			}
-		}
-		return buf_detach(&b);
+		return a;
 	}
 	return NULL;
+}
+
+static char *
+attr_value(const xmlAttr *a)
+{
+	const xmlNode *c;
+	struct buf b;
+	char ref[128], *dec;
+
+	buf_init(&b, PARSE_MAX_TAG);
+	for (c = a->children; c; c = c->next) {
+		if (c->type == XML_TEXT_NODE && c->content) {
+			if (buf_puts(&b, (const char *)c->content))
+				break;
+		} else if (c->type == XML_ENTITY_REF_NODE) {
+			snprintf(ref, sizeof(ref), "&%s;", c->name);
+			dec = text_entities_decode(ref, strlen(ref));
+			(void)buf_puts(&b, dec);
+			free(dec);
+		}
+	}
+	return buf_detach(&b);
+}
+
+static char *
+attr_get(const xmlNode *n, const char *ns_uri, const char *name)
+{
+	const xmlAttr *a = attr_find(n, ns_uri, name);
+
+	return a ? attr_value(a) : NULL;
+}
+
+/*
+ * attr_get() without the copy when the value is one text node, the
+ * usual case: borrowed from the tree; otherwise a copy, also left in
+ * *own for the caller to free (*own is NULL when nothing was copied).
+ */
+static const char *
+attr_ref(const xmlNode *n, const char *ns_uri, const char *name,
+    char **own)
+{
+	const xmlAttr *a = attr_find(n, ns_uri, name);
+	const xmlNode *c;
+
+	*own = NULL;
+	if (!a)
+		return NULL;
+	c = a->children;
+	if (!c)
+		return "";
+	if (!c->next && c->type == XML_TEXT_NODE && c->content)
+		return (const char *)c->content;
+	*own = attr_value(a);
+	return *own;
 }
 
 /* Trimmed copy of s, or NULL when nothing is left. */
@@ -1260,6 +1393,20 @@ trim_dup(const char *s)
 	while (n > 0 && a_space((unsigned char)s[n - 1]))
 		n--;
 	return n ? xstrndup(s, n) : NULL;
+}
+
+/* s without leading and trailing white space, or NULL when empty. */
+static const char *
+trimmed(const char *s, char **own)
+{
+	size_t n = strlen(s);
+
+	*own = NULL;
+	if (n > 0 && !a_space((unsigned char)s[0]) &&
+	    !a_space((unsigned char)s[n - 1]))
+		return s;
+	*own = trim_dup(s);
+	return *own;
 }
 
 /*
@@ -1319,7 +1466,7 @@ enum cmode {
 	CM_TEXT,	/* character data only */
 	CM_HTML,	/* text is HTML source; child elements become tags */
 	CM_XHTML,	/* child elements are markup; text is escaped */
-	CM_OWN,		/* the element's own character data, not its children's */
+	CM_OWN,		/* the element's own character data only */
 };
 
 /*
@@ -1543,6 +1690,66 @@ field_finish(struct pstate *ps, const xmlNode *n, char *s, int truncated)
 	return s;
 }
 
+/*
+ * The character data of n read per mode (CM_TEXT, CM_HTML or CM_OWN):
+ * the text node's own string when n holds just one (the usual case, no
+ * copy), else collected into ps->b. *trunc is set when it was cut.
+ */
+static const char *
+text_view(struct pstate *ps, const xmlNode *n, enum cmode mode,
+    size_t *len, int *trunc)
+{
+	const xmlNode *c = n->children;
+
+	if (c && !c->next && c->type == XML_TEXT_NODE && c->content &&
+	    mode != CM_XHTML) {
+		*len = strlen((const char *)c->content);
+		if (*len <= PARSE_MAX_FIELD) {
+			*trunc = 0;
+			return (const char *)c->content;
+		}
+	}
+	*trunc = collect(&ps->b, n, mode);
+	*len = buf_len(&ps->b);
+	return buf_str(&ps->b);
+}
+
+/*
+ * s[0..len) as plain text (text: whitespace folded; HTML: converted), a
+ * new string or NULL when empty. It is cut at PARSE_MAX_FIELD bytes on a
+ * character boundary, with a warning as for a cut in collect(); the
+ * converters make it valid UTF-8. Goes through ps->out, so that each
+ * field costs one allocation of its own size.
+ */
+static char *
+plain_field(struct pstate *ps, const xmlNode *n, int mode, const char *s,
+    size_t len, int trunc)
+{
+	const char *o;
+	size_t olen;
+
+	buf_reset(&ps->out);
+	if (mode == CM_TEXT || mode == CM_OWN)
+		(void)text_fold_ws_buf(s, len, &ps->out);
+	else
+		(void)text_html_to_plain_buf(s, len, &ps->out);
+	o = buf_str(&ps->out);
+	olen = buf_len(&ps->out);
+	if (olen == 0)
+		return NULL;
+	if (olen > PARSE_MAX_FIELD) {
+		olen = PARSE_MAX_FIELD;
+		while (olen > 0 && ((unsigned char)o[olen] & 0xc0) == 0x80)
+			olen--;
+		trunc = 1;
+	}
+	if (trunc)
+		feed_doc_warn(ps->doc, "line %ld: <%s> longer than %d KiB, "
+		    "truncated", line_of(n), (const char *)n->name,
+		    PARSE_MAX_FIELD / 1024);
+	return xstrndup(o, olen);
+}
+
 static char *read_markup(struct pstate *, const xmlNode *, enum kind,
     char **);
 
@@ -1550,35 +1757,35 @@ static char *read_markup(struct pstate *, const xmlNode *, enum kind,
 static char *
 read_text(struct pstate *ps, const xmlNode *n, enum kind kind)
 {
+	const char *v;
+	size_t len;
 	int trunc;
-	char *s;
 
 	if (kind == K_HTML)
 		return read_markup(ps, n, K_HTML, NULL);
-	trunc = collect(&ps->b, n, CM_TEXT);
+	v = text_view(ps, n, CM_TEXT, &len, &trunc);
 	if (kind == K_PLAIN)
-		s = text_fold_ws(buf_str(&ps->b), buf_len(&ps->b));
-	else
-		s = trim_dup(buf_str(&ps->b));
-	return field_finish(ps, n, s, trunc);
+		return plain_field(ps, n, CM_TEXT, v, len, trunc);
+	return field_finish(ps, n, trim_dup(v), trunc);
 }
 
 /* The element's own character data, whitespace folded. */
 static char *
 read_own_text(struct pstate *ps, const xmlNode *n)
 {
+	const char *v;
+	size_t len;
 	int trunc;
 
-	trunc = collect(&ps->b, n, CM_OWN);
-	return field_finish(ps, n, text_fold_ws(buf_str(&ps->b),
-	    buf_len(&ps->b)), trunc);
+	v = text_view(ps, n, CM_OWN, &len, &trunc);
+	return plain_field(ps, n, CM_TEXT, v, len, trunc);
 }
 
 /* How an Atom text construct or content element is read. */
 struct amode {
 	int		 mode;	/* enum cmode */
 	int		 b64;	/* base64: decode, then read per mode */
-	int		 opaque;	/* binary MIME type: kept only if text */
+	int		 opaque;	/* binary MIME type: kept if text */
 };
 
 /*
@@ -1592,11 +1799,14 @@ struct amode {
 static void
 atom_text_mode(const xmlNode *n, struct amode *am)
 {
-	char *type = attr_get(n, NULL, "type");
-	char *mode = attr_get(n, NULL, "mode");
-	char *tt = type ? trim_dup(type) : NULL;
-	const char *t = tt ? tt : "text";
+	char *type_own, *mode_own, *tt = NULL;
+	const char *type = attr_ref(n, NULL, "type", &type_own);
+	const char *mode = attr_ref(n, NULL, "mode", &mode_own);
+	const char *t = type ? trimmed(type, &tt) : NULL;
 	int html, xhtml, b64;
+
+	if (!t)
+		t = "text";
 
 	html = !a_casecmp(t, "html") || !a_casecmp(t, "text/html");
 	xhtml = !a_casecmp(t, "xhtml") ||
@@ -1626,8 +1836,8 @@ atom_text_mode(const xmlNode *n, struct amode *am)
 	} else
 		am->mode = CM_TEXT;
 	free(tt);
-	free(type);
-	free(mode);
+	free(type_own);
+	free(mode_own);
 }
 
 /*
@@ -1695,13 +1905,9 @@ static char *
 markup_finish(struct pstate *ps, const xmlNode *n, int mode, const char *s,
     size_t len, int trunc, char **html)
 {
-	char *plain;
-
 	if (html)
 		*html = html_of(mode, s, len);
-	plain = mode == CM_TEXT ? text_fold_ws(s, len) :
-	    text_html_to_plain(s, len);
-	return field_finish(ps, n, plain, trunc);
+	return plain_field(ps, n, mode, s, len, trunc);
 }
 
 /*
@@ -1776,7 +1982,8 @@ read_markup(struct pstate *ps, const xmlNode *n, enum kind kind,
     char **html)
 {
 	struct amode am = { kind == K_HTML ? CM_HTML : CM_XHTML, 0, 0 };
-	const xmlNode *top = n;
+	const char *v;
+	size_t len;
 	int trunc;
 
 	if (html)
@@ -1785,11 +1992,13 @@ read_markup(struct pstate *ps, const xmlNode *n, enum kind kind,
 		atom_text_mode(n, &am);
 	if (am.b64)
 		return read_base64(ps, n, &am, html);
-	if (am.mode == CM_XHTML)
-		top = xhtml_inner(ps, n);
-	trunc = collect(&ps->b, top, (enum cmode)am.mode);
-	return markup_finish(ps, n, am.mode, buf_str(&ps->b),
-	    buf_len(&ps->b), trunc, html);
+	if (am.mode == CM_XHTML) {
+		trunc = collect(&ps->b, xhtml_inner(ps, n), CM_XHTML);
+		v = buf_str(&ps->b);
+		len = buf_len(&ps->b);
+	} else
+		v = text_view(ps, n, (enum cmode)am.mode, &len, &trunc);
+	return markup_finish(ps, n, am.mode, v, len, trunc, html);
 }
 
 static void
@@ -1871,40 +2080,51 @@ offer_content(struct slots *sl, int score, char *plain, char *html)
  */
 static void
 offer_date_str(struct pstate *ps, struct slots *sl, enum field f,
-    int score, const xmlNode *n, const char *raw)
+    int score, const xmlNode *n, const char *raw, size_t len)
 {
-	char sn[PARSE_SNIPPET + 4];
+	char sn[PARSE_SNIPPET + 4], *q;
 	int64_t t;
-	int flags = 0;
+	int flags = 0, bad;
 
-	if (date_parse(raw, strlen(raw), &t, &flags) != 0) {
-		feed_doc_warn(ps->doc, "line %ld: unparsable date \"%s\" in "
-		    "<%s>", line_of(n), snippet(raw, sn),
-		    (const char *)n->name);
-	} else {
-		if ((flags & DATE_F_NOZONE) && !(flags & DATE_F_PARTIAL))
+	bad = date_parse(raw, len, &t, &flags) != 0;
+	if (bad || ((flags & DATE_F_NOZONE) && !(flags & DATE_F_PARTIAL))) {
+		q = xstrndup(raw, len);
+		if (bad)
+			feed_doc_warn(ps->doc, "line %ld: unparsable date "
+			    "\"%s\" in <%s>", line_of(n), snippet(q, sn),
+			    (const char *)n->name);
+		else
 			feed_doc_warn(ps->doc, "line %ld: date \"%s\" has no "
 			    "time zone; UTC assumed", line_of(n),
-			    snippet(raw, sn));
+			    snippet(q, sn));
+		free(q);
+	}
+	if (!bad) {
 		sl->t[f] = t;
 		sl->score[f] = score;
 	}
 }
 
-/* A date element's offer. */
+/* A date element's offer, read in place. */
 static void
 offer_date(struct pstate *ps, struct slots *sl, enum field f, int score,
     const xmlNode *n)
 {
-	char *raw;
+	const char *v;
+	size_t len;
+	int trunc;
 
 	if (score <= sl->score[f])
 		return;
-	raw = read_text(ps, n, K_TEXT);
-	if (!raw)
-		return;
-	offer_date_str(ps, sl, f, score, n, raw);
-	free(raw);
+	v = text_view(ps, n, CM_TEXT, &len, &trunc);
+	while (len > 0 && a_space((unsigned char)*v)) {
+		v++;
+		len--;
+	}
+	while (len > 0 && a_space((unsigned char)v[len - 1]))
+		len--;
+	if (len > 0)
+		offer_date_str(ps, sl, f, score, n, v, len);
 }
 
 /* A non-negative decimal integer; -1 when s is not one. */
@@ -1929,22 +2149,40 @@ parse_count(const char *s)
 	return v;
 }
 
+/*
+ * url_resolve(base, ref), without its work for the usual absolute
+ * http(s) link that it returns as it is: nothing for it to clean (no
+ * byte up to space) and no dot segment ("/." in any form) to remove.
+ */
+static char *
+resolve_link(const char *base, const char *ref)
+{
+	const char *p;
+
+	if (strncmp(ref, "http://", 7) != 0 && strncmp(ref, "https://", 8) != 0)
+		return url_resolve(base, ref);
+	for (p = ref; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (*p == '/' && p[1] == '.'))
+			return url_resolve(base, ref);
+	return xstrdup(ref);
+}
+
 /* A URL attribute resolved against the element's base; new or NULL. */
 static char *
 attr_url(const struct pstate *ps, const xmlNode *n, const char *name,
     const char *base)
 {
-	char *v, *t, *own, *r = NULL;
+	char *vo, *own, *r;
+	const char *v;
 
-	v = attr_get(n, NULL, name);
-	t = v ? trim_dup(v) : NULL;
-	free(v);
-	if (!t)
+	v = attr_ref(n, NULL, name, &vo);
+	if (!v)
 		return NULL;
+	/* url_resolve() trims; nothing left is NULL. */
 	own = base_of(ps, base, n);
-	r = url_resolve(own ? own : base, t);
+	r = resolve_link(own ? own : base, v);
 	free(own);
-	free(t);
+	free(vo);
 	return r;
 }
 
@@ -2084,15 +2322,15 @@ atom_link(struct pstate *ps, const struct tag *tg, const xmlNode *n,
     int *capped)
 {
 	static const char iana[] = "http://www.iana.org/assignments/relation/";
-	char *rel, *type, *url;
-	const char *r;
+	char *rel_own, *type_own, *url;
+	const char *r, *rel, *type;
 	int sub;
 
 	url = attr_url(ps, n, "href", base);
 	if (!url)
 		return;
-	rel = attr_get(n, NULL, "rel");
-	type = attr_get(n, NULL, "type");
+	rel = attr_ref(n, NULL, "rel", &rel_own);
+	type = attr_ref(n, NULL, "type", &type_own);
 	r = rel ? rel : "alternate";
 	while (a_space((unsigned char)*r))
 		r++;
@@ -2106,8 +2344,8 @@ atom_link(struct pstate *ps, const struct tag *tg, const xmlNode *n,
 		add_enclosure(ps, it, n, url, "length", capped);
 	else
 		free(url);
-	free(rel);
-	free(type);
+	free(rel_own);
+	free(type_own);
 }
 
 /*
@@ -2185,7 +2423,7 @@ read_link(struct pstate *ps, const xmlNode *n, const char *base)
 	if (!v)
 		return attr_url(ps, n, "href", base);
 	own = base_of(ps, base, n);
-	r = url_resolve(own ? own : base, v);
+	r = resolve_link(own ? own : base, v);
 	free(own);
 	free(v);
 	return r;
@@ -2292,7 +2530,7 @@ apply_attrs(struct pstate *ps, const xmlNode *n, const char *base,
 		if (at->kind == K_DATE) {
 			if (SCORE(at->prio, 1) > sl->score[at->field])
 				offer_date_str(ps, sl, at->field,
-				    SCORE(at->prio, 1), n, t);
+				    SCORE(at->prio, 1), n, t, strlen(t));
 			free(t);
 		} else if (at->kind == K_URL) {
 			offer(sl, at->field, SCORE(at->prio, 1),
@@ -2304,16 +2542,30 @@ apply_attrs(struct pstate *ps, const xmlNode *n, const char *base,
 }
 
 static const struct tag *
-elem_tag(const struct pstate *ps, const xmlNode *n, const struct tag *tab,
+elem_tag(struct pstate *ps, const xmlNode *n, const struct tag *tab,
     size_t ntab)
 {
+	struct tag_memo *m;
 	const char *local;
 	enum nsc nsc;
 
 	if (n->type != XML_ELEMENT_NODE)
 		return NULL;
+	/*
+	 * libxml2 interns names in the document's dictionary: the same
+	 * (name, namespace) pointers are the same element kind, looked up
+	 * once per document rather than once per element.
+	 */
+	m = &ps->memo[((uintptr_t)n->name >> 3 ^ (uintptr_t)n->ns >> 3) &
+	    (PARSE_MEMO - 1)];
+	if (m->name == n->name && m->ns == n->ns && m->tab == tab)
+		return m->tg;
 	nsc = node_nsc(ps, n, &local);
-	return tag_find(tab, ntab, nsc, local);
+	m->name = n->name;
+	m->ns = n->ns;
+	m->tab = tab;
+	m->tg = tag_find(tab, ntab, nsc, local);
+	return m->tg;
 }
 
 #define NTAGS(t)	(sizeof(t) / sizeof((t)[0]))
@@ -2951,6 +3203,26 @@ xml_lenient(struct pstate *ps, const char *in, size_t len,
 	return 0;
 }
 
+/* The strict parse: size and pre-scan checks, then libxml2. */
+static int
+xml_strict(struct pstate *ps, const char *in, size_t len,
+    const struct enc_plan *ep, xmlDocPtr *out, int *retry,
+    struct herald_err *err)
+{
+	int rc;
+
+	*out = NULL;
+	*retry = 0;
+	/* The caller caps the body (16 MiB); libxml2 takes an int. */
+	if (len > INT_MAX)
+		return herald_err_set(err, HERALD_E_TOOBIG,
+		    "document larger than %d bytes", INT_MAX);
+	rc = prescan(in, len, ep->width, ep->be, err);
+	if (rc == 0)
+		rc = xml_read(ps, in, len, ep->pass, 0, out, retry, err);
+	return rc;
+}
+
 struct feed_doc *
 feed_parse(const char *data, size_t len, const char *content_type,
     const char *base_url, struct herald_err *err)
@@ -2967,6 +3239,8 @@ feed_parse(const char *data, size_t len, const char *content_type,
 		return feed_parse_json(data, len, base_url, err);
 	memset(&ps, 0, sizeof(ps));
 	buf_init(&ps.b, PARSE_MAX_FIELD);
+	/* Conversion never grows text much; anything past the cap is cut. */
+	buf_init(&ps.out, 4 * PARSE_MAX_FIELD);
 	ps.doc = feed_doc_new();
 	if (!data || len == 0) {
 		rc = herald_err_set(err, HERALD_E_INVAL,
@@ -2975,16 +3249,19 @@ feed_parse(const char *data, size_t len, const char *content_type,
 	}
 	plan_encoding(&ps, data, len, content_type, http, decl, sizeof(http),
 	    &ep);
-	in = decode_input(&ps, data, &len, decl, &ep, &owned);
-	/* The caller caps the body (16 MiB); libxml2 takes an int. */
-	if (len > INT_MAX) {
-		rc = herald_err_set(err, HERALD_E_TOOBIG,
-		    "document larger than %d bytes", INT_MAX);
-		goto out;
+	in = decode_input(&ps, data, &len, decl, &ep, &owned, 0);
+	rc = xml_strict(&ps, in, len, &ep, &xdoc, &retry, err);
+	/*
+	 * Bytes labelled UTF-8 are validated only once libxml2 has refused
+	 * them (a strict parse checks every byte), so that a valid document,
+	 * the usual case, is not read one more time: then fix_utf8() repairs
+	 * or relabels them, and the strict parse runs again.
+	 */
+	if (rc && retry && ep.utf8 && !owned) {
+		in = decode_input(&ps, data, &len, decl, &ep, &owned, 1);
+		if (ps.relabelled)
+			rc = xml_strict(&ps, in, len, &ep, &xdoc, &retry, err);
 	}
-	rc = prescan(in, len, ep.width, ep.be, err);
-	if (rc == 0)
-		rc = xml_read(&ps, in, len, ep.pass, 0, &xdoc, &retry, err);
 	if (rc && retry)
 		rc = xml_lenient(&ps, in, len, &ep, &xdoc, err);
 	if (rc == 0) {
@@ -2999,5 +3276,6 @@ out:
 	xmlFreeDoc(xdoc);
 	free(owned);
 	buf_fini(&ps.b);
+	buf_fini(&ps.out);
 	return ps.doc;
 }

@@ -12,6 +12,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "buf.h"
 #include "err.h"
@@ -243,7 +246,11 @@ static const uint16_t cp1252[32] = {
 	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
 };
 
-/* Elements that end a line or a block: they become a separator. */
+/*
+ * Elements that end a line or a block: they become a separator.
+ * html_markup() relies on "p" being the only one-letter name here and
+ * in hidden_tags[].
+ */
 static const char *const block_tags[] = {
 	"address", "article", "aside", "blockquote", "body", "br",
 	"caption", "center", "dd", "details", "dialog", "dir", "div", "dl",
@@ -263,7 +270,9 @@ static const char *const hidden_tags[] = {
 
 /* Where decoded text goes, and what is done to it on the way. */
 struct sink {
-	struct buf	b;
+	struct buf	*b;	/* the output: own, or the caller's */
+	struct buf	own;
+	size_t		start;	/* b's length when the sink began */
 	int		fold;	/* fold whitespace runs, trim both ends */
 	int		strip;	/* drop control characters (STRIP_*) */
 	int		space;	/* fold: a separator is pending */
@@ -274,10 +283,16 @@ struct sink {
 #define STRIP_ALL	1	/* every control character */
 #define STRIP_KEEP_LINES 2	/* all but tab and line feed */
 
+/* out NULL: the sink's own buffer, for sink_detach(). */
 static void
-sink_init(struct sink *k, int fold, int strip, size_t max)
+sink_init(struct sink *k, struct buf *out, int fold, int strip)
 {
-	buf_init(&k->b, max);
+	if (out == NULL) {
+		buf_init(&k->own, TEXT_BUF_MAX);
+		out = &k->own;
+	}
+	k->b = out;
+	k->start = buf_len(out);
 	k->fold = fold;
 	k->strip = strip;
 	k->space = 0;
@@ -390,7 +405,7 @@ sink_put(struct sink *k, uint32_t cp)
 		return;
 	/* The common case: a visible ASCII character. */
 	if (cp > 0x20 && cp < 0x7F && !k->space) {
-		if ((rc = buf_putc(&k->b, (char)cp)) != 0)
+		if ((rc = buf_putc(k->b, (char)cp)) != 0)
 			k->err = rc;
 		return;
 	}
@@ -403,16 +418,20 @@ sink_put(struct sink *k, uint32_t cp)
 		return;
 	if (k->space) {
 		k->space = 0;
-		if (buf_len(&k->b) > 0 && (rc = buf_putc(&k->b, ' ')) != 0) {
+		if (buf_len(k->b) > k->start &&
+		    (rc = buf_putc(k->b, ' ')) != 0) {
 			k->err = rc;
 			return;
 		}
 	}
-	if ((rc = utf8_put(&k->b, cp)) != 0)
+	if ((rc = utf8_put(k->b, cp)) != 0)
 		k->err = rc;
 }
 
-/* Appends n visible ASCII bytes (no spaces, no controls) at once. */
+/*
+ * Appends n bytes that the sink would copy unchanged (see run_end()) at
+ * once.
+ */
 static void
 sink_run(struct sink *k, const unsigned char *s, size_t n)
 {
@@ -422,12 +441,13 @@ sink_run(struct sink *k, const unsigned char *s, size_t n)
 		return;
 	if (k->space) {
 		k->space = 0;
-		if (buf_len(&k->b) > 0 && (rc = buf_putc(&k->b, ' ')) != 0) {
+		if (buf_len(k->b) > k->start &&
+		    (rc = buf_putc(k->b, ' ')) != 0) {
 			k->err = rc;
 			return;
 		}
 	}
-	if ((rc = buf_append(&k->b, s, n)) != 0)
+	if ((rc = buf_append(k->b, s, n)) != 0)
 		k->err = rc;
 }
 
@@ -458,10 +478,193 @@ sink_utf8(struct sink *k, const unsigned char *s, size_t n)
 	return len;
 }
 
+/*
+ * What run_end() copies as it is, per byte: visible ASCII (bit 0, then
+ * markup characters as a class of their own) and anything else (0).
+ */
+#define RUN_TEXT	7	/* plain text: every visible ASCII byte */
+#define RUN_HTML	5	/* HTML: not '<' or '&' */
+#define RUN_CDATA	1	/* HTML in CDATA: not ']' either ("]]>") */
+#define V1(c)	((c) > 0x20 && (c) < 0x7F ? \
+	((c) == '<' || (c) == '&' ? 2 : (c) == ']' ? 4 : 1) : 0)
+#define V4(c)	V1(c), V1((c) + 1), V1((c) + 2), V1((c) + 3)
+#define V16(c)	V4(c), V4((c) + 4), V4((c) + 8), V4((c) + 12)
+#define V64(c)	V16(c), V16((c) + 16), V16((c) + 32), V16((c) + 48)
+static const unsigned char run_class[256] = {
+	V64(0), V64(64), V64(128), V64(192)
+};
+#undef V64
+#undef V16
+#undef V4
+#undef V1
+
+static int
+run_ascii(unsigned char c, int mode)
+{
+	return (run_class[c] & mode) != 0;
+}
+
+#ifdef __SSE2__
+/*
+ * How many of the sixteen bytes at s run_end() takes as they are:
+ * visible ASCII but the markup characters of mode, and spaces not
+ * preceded by a space (sp_before: the byte before s is one).
+ */
+static size_t
+plain16(const unsigned char *s, int mode, int sp_before)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+	/* Signed: the bytes from 0x80 up compare below 0x20 as well. */
+	__m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)));
+	unsigned sp, m;
+
+	if (mode != RUN_TEXT)
+		bad = _mm_or_si128(bad, _mm_or_si128(
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))));
+	if (mode == RUN_CDATA)
+		bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8(']')));
+	sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
+	    _mm_set1_epi8(' ')));
+	m = (unsigned)_mm_movemask_epi8(bad) | (sp & (sp << 1 | !!sp_before));
+	return m ? (size_t)__builtin_ctz(m) : 16;
+}
+#endif
+
+#ifndef __SSE2__
+#define ONES	UINT64_C(0x0101010101010101)
+#define HIGHS	UINT64_C(0x8080808080808080)
+
+/* 1 if one of the eight bytes in v is zero. */
+static int
+has_zero(uint64_t v)
+{
+	return ((v - ONES) & ~v & HIGHS) != 0;
+}
+
+/*
+ * 1 if the eight bytes at s are all visible ASCII (but the markup
+ * characters of mode) or spaces, no two spaces side by side: what
+ * run_end() takes a word at a time.
+ */
+static int
+plain8(const unsigned char *s, int mode)
+{
+	uint64_t v, sp;
+
+	memcpy(&v, s, 8);
+	/* A byte below 0x20, or one of 0x7F and above. */
+	if (((v - ONES * 0x20) & ~v & HIGHS) || ((v + ONES) | v) & HIGHS)
+		return 0;
+	if (mode != RUN_TEXT && (has_zero(v ^ (ONES * '<')) ||
+	    has_zero(v ^ (ONES * '&'))))
+		return 0;
+	if (mode == RUN_CDATA && has_zero(v ^ (ONES * ']')))
+		return 0;
+	/* Exactly the spaces (the high bit of each), then any pair. */
+	v ^= ONES * ' ';
+	sp = ~(((v & ~HIGHS) + ~HIGHS) | v) & HIGHS;
+	return (sp & (sp << 8)) == 0;
+}
+#endif
+
+/*
+ * The length of the UTF-8 character at s[0..n) (s[0] >= 0x80) when it is
+ * a common letter or punctuation mark that needs no decoding to know it
+ * is valid and neither white space nor a control: U+00C0..U+07FF, and
+ * the three-byte characters but the spaces, separators and BOM among
+ * U+1680, U+2000..U+205F, U+3000 and U+FEFF (and E0/ED's invalid forms).
+ * 0 otherwise: utf8_next() decides.
+ */
+static size_t
+utf8_plain_len(const unsigned char *s, size_t n)
+{
+	unsigned char b = s[0];
+
+	if (b >= 0xC3 && b <= 0xDF)
+		return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+	if (b < 0xE0 || b > 0xEF || n < 3 || (s[1] & 0xC0) != 0x80 ||
+	    (s[2] & 0xC0) != 0x80)
+		return 0;
+	switch (b) {
+	case 0xE0:
+		return s[1] >= 0xA0 ? 3 : 0;
+	case 0xED:
+		return s[1] <= 0x9F ? 3 : 0;
+	case 0xE1:
+	case 0xE3:
+	case 0xEF:
+		/* U+1680, U+3000, U+FEFF (and their neighbours): decode. */
+		return s[1] != 0x9A && s[1] != 0x80 && s[1] != 0xBB ? 3 : 0;
+	case 0xE2:
+		/* U+2010..U+2027 and U+2030..U+203F: dashes and quotes. */
+		if (s[1] == 0x80)
+			return (s[2] >= 0x90 && s[2] <= 0xA7) || s[2] >= 0xB0 ?
+			    3 : 0;
+		return s[1] == 0x81 ? 0 : 3;
+	default:
+		return 3;
+	}
+}
+
+/*
+ * The end of the run at p[i..n) that the sink would copy unchanged:
+ * visible ASCII (but the markup characters of mode), single spaces
+ * between such characters, and valid UTF-8 characters that are neither
+ * white space nor controls. Returns i when p[i] starts no run.
+ */
+static inline __attribute__((always_inline)) size_t
+run_end(const unsigned char *p, size_t n, size_t i, int mode)
+{
+	size_t start = i, len, k;
+	uint32_t cp;
+
+	if (i < n && p[i] == ' ')
+		return i;
+	for (;;) {
+#ifdef __SSE2__
+		while (n - i >= 16) {
+			k = plain16(p + i, mode, i > start && p[i - 1] == ' ');
+			i += k;
+			if (k < 16)
+				break;
+		}
+#else
+		while (n - i >= 8 && plain8(p + i, mode) &&
+		    !(p[i] == ' ' && p[i - 1] == ' '))
+			i += 8;
+#endif
+		/* A space that ends the words is the byte loop's to judge. */
+		if (i > start && p[i - 1] == ' ')
+			i--;
+		while (i < n && run_ascii(p[i], mode))
+			i++;
+		if (i >= n)
+			return n;
+		if (p[i] == ' ' && i > start && i + 1 < n &&
+		    run_ascii(p[i + 1], mode)) {
+			i += 2;
+			continue;
+		}
+		len = p[i] == ' ' && i > start && i + 1 < n ? 1 : 0;
+		if (p[i + len] < 0x80)
+			return i;
+		if ((k = utf8_plain_len(p + i + len, n - i - len)) > 0) {
+			i += len + k;
+			continue;
+		}
+		len += utf8_next(p + i + len, n - i - len, &cp);
+		if (cp == UTF8_BAD || is_space(cp) || is_control(cp))
+			return i;
+		i += len;
+	}
+}
+
 static char *
 sink_detach(struct sink *k)
 {
-	return buf_detach(&k->b);
+	return buf_detach(k->b);
 }
 
 static int
@@ -613,7 +816,7 @@ text_utf8_repair(const char *s, size_t n, size_t *nbad)
 	struct sink k;
 	size_t i = 0;
 
-	sink_init(&k, 0, 0, TEXT_BUF_MAX);
+	sink_init(&k, NULL, 0, 0);
 	while (i < n)
 		i += sink_utf8(&k, p + i, n - i);
 	if (nbad != NULL)
@@ -654,38 +857,70 @@ text_utf8_valid(const char *s, size_t n)
 	return 1;
 }
 
-char *
-text_clean(const char *s, size_t n)
+/* The length of the prefix of p[0..n) that text_clean() keeps as is. */
+static size_t
+clean_prefix(const unsigned char *p, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	struct sink k;
 	uint32_t cp;
 	size_t i = 0, len;
-	char *out;
 
-	/* Mostly clean already: check first, copy once. */
-	while (i < n) {
+	for (;;) {
+#ifdef __SSE2__
+		while (n - i >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)
+			    (const void *)(p + i));
+			/* Signed: bytes from 0x80 up are below 0x20 too. */
+			__m128i bad = _mm_andnot_si128(_mm_or_si128(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+			    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+			unsigned m;
+
+			bad = _mm_or_si128(bad,
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)));
+			m = (unsigned)_mm_movemask_epi8(bad);
+			if (m) {
+				i += (size_t)__builtin_ctz(m);
+				break;
+			}
+			i += 16;
+		}
+#endif
+		if (i >= n)
+			return n;
 		if ((p[i] >= 0x20 && p[i] < 0x7F) || p[i] == '\t' ||
 		    p[i] == '\n') {
 			i++;
 			continue;
 		}
 		if (p[i] < 0x80)
-			break;
+			return i;
 		len = utf8_next(p + i, n - i, &cp);
 		if (cp == UTF8_BAD || is_control(cp))
-			break;
+			return i;
 		i += len;
 	}
+}
+
+char *
+text_clean(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct sink k;
+	size_t i;
+	char *out;
+
+	/* Mostly clean already: check first, copy once. */
+	i = clean_prefix(p, n);
 	if (i == n) {
 		out = xmalloc(n + 1);
 		memcpy(out, s, n);
 		out[n] = '\0';
 		return out;
 	}
-	sink_init(&k, 0, STRIP_KEEP_LINES, TEXT_BUF_MAX);
+	sink_init(&k, NULL, 0, STRIP_KEEP_LINES);
 	if (i > 0)
-		(void)buf_append(&k.b, s, i);
+		(void)buf_append(k.b, s, i);
 	while (i < n)
 		i += sink_utf8(&k, p + i, n - i);
 	return sink_detach(&k);
@@ -698,7 +933,7 @@ text_entities_decode(const char *s, size_t n)
 	struct sink k;
 	size_t i = 0;
 
-	sink_init(&k, 0, 0, TEXT_BUF_MAX);
+	sink_init(&k, NULL, 0, 0);
 	while (i < n) {
 		if (p[i] == '&')
 			i += sink_entity(&k, p + i, n - i);
@@ -708,17 +943,39 @@ text_entities_decode(const char *s, size_t n)
 	return sink_detach(&k);
 }
 
+static void
+fold_ws(struct sink *k, const unsigned char *p, size_t n)
+{
+	size_t i = 0, j;
+
+	while (i < n) {
+		j = run_end(p, n, i, RUN_TEXT);
+		if (j > i) {
+			sink_run(k, p + i, j - i);
+			i = j;
+		} else
+			i += sink_utf8(k, p + i, n - i);
+	}
+}
+
 char *
 text_fold_ws(const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	struct sink k;
-	size_t i = 0;
 
-	sink_init(&k, 1, 0, TEXT_BUF_MAX);
-	while (i < n)
-		i += sink_utf8(&k, p + i, n - i);
+	sink_init(&k, NULL, 1, 0);
+	fold_ws(&k, (const unsigned char *)s, n);
 	return sink_detach(&k);
+}
+
+int
+text_fold_ws_buf(const char *s, size_t n, struct buf *out)
+{
+	struct sink k;
+
+	sink_init(&k, out, 1, 0);
+	fold_ws(&k, (const unsigned char *)s, n);
+	return k.err;
 }
 
 /* Position of needle (m bytes) in s[from..n), or n when absent. */
@@ -735,18 +992,32 @@ find(const unsigned char *s, size_t n, size_t from, const char *needle,
 	return n;
 }
 
-static int
-str_cmp(const void *key, const void *elem)
-{
-	const char *const *e = elem;
-
-	return strcmp(key, *e);
-}
-
+/*
+ * 1 if name is in the sorted set: a binary search with the comparison
+ * inline (tags are short and differ early; no call per probe).
+ */
 static int
 in_set(const char *name, const char *const *set, size_t nset)
 {
-	return bsearch(name, set, nset, sizeof(set[0]), str_cmp) != NULL;
+	const unsigned char *a, *b;
+	size_t lo = 0, hi = nset, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		a = (const unsigned char *)name;
+		b = (const unsigned char *)set[mid];
+		while (*a && *a == *b) {
+			a++;
+			b++;
+		}
+		if (*a == *b)
+			return 1;
+		if (*a < *b)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return 0;
 }
 
 /* HTML tag names end at whitespace, "/" or ">" (HTML5 §13.2.5.8). */
@@ -791,6 +1062,7 @@ tag_name(const unsigned char *s, size_t n, size_t i, char name[16])
 static size_t
 tag_skip(const unsigned char *s, size_t n, size_t i, int *selfclose)
 {
+	const unsigned char *e;
 	unsigned char q;
 
 	*selfclose = 0;
@@ -808,11 +1080,10 @@ tag_skip(const unsigned char *s, size_t n, size_t i, int *selfclose)
 			i++;
 		if (i < n && (s[i] == '"' || s[i] == '\'')) {
 			q = s[i];
-			while (++i < n && s[i] != q)
-				;
-			if (i == n)
+			e = memchr(s + i + 1, q, n - i - 1);
+			if (e == NULL)
 				return n;
-			i++;
+			i = (size_t)(e - s) + 1;
 		}
 	}
 	return n;
@@ -857,9 +1128,9 @@ html_markup(struct sink *k, const unsigned char *s, size_t n, size_t i,
 {
 	char name[16];
 	size_t j, e;
-	int end = 0, selfclose;
+	int end = 0, selfclose, block, hidden;
 
-	if (n - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
+	if (n - i >= 4 && s[i + 1] == '!' && memcmp(s + i, "<!--", 4) == 0) {
 		/*
 		 * Searching from "<!" also ends "<!-->" and "<!--->". An
 		 * unclosed comment hides the rest (HTML5 §13.2.5.43).
@@ -871,7 +1142,8 @@ html_markup(struct sink *k, const unsigned char *s, size_t n, size_t i,
 		sink_put(k, '<');
 		return i + 1;
 	}
-	if (n - i >= 9 && memcmp(s + i, "<![CDATA[", 9) == 0) {
+	if (n - i >= 9 && s[i + 1] == '!' &&
+	    memcmp(s + i, "<![CDATA[", 9) == 0) {
 		/*
 		 * A feed that wraps its HTML in CDATA twice leaves the
 		 * markers in the text: drop them and read on as HTML.
@@ -895,21 +1167,27 @@ html_markup(struct sink *k, const unsigned char *s, size_t n, size_t i,
 	}
 	j = tag_name(s, n, j, name);
 	j = tag_skip(s, n, j, &selfclose);
-	if (in_set(name, block_tags, sizeof(block_tags) /
-	    sizeof(block_tags[0])))
+	/* One letter (p, a, b, i, ...): only "p" is in either set. */
+	if (name[0] != '\0' && name[1] == '\0') {
+		block = name[0] == 'p';
+		hidden = 0;
+	} else {
+		block = in_set(name, block_tags, sizeof(block_tags) /
+		    sizeof(block_tags[0]));
+		hidden = !block && !end && !selfclose && in_set(name,
+		    hidden_tags, sizeof(hidden_tags) / sizeof(hidden_tags[0]));
+	}
+	if (block)
 		sink_sep(k);
-	else if (!end && !selfclose && in_set(name, hidden_tags,
-	    sizeof(hidden_tags) / sizeof(hidden_tags[0])))
+	else if (hidden)
 		j = hidden_skip(s, n, j, name);
 	return j;
 }
 
-char *
-text_html_to_plain(const char *s, size_t n)
+static void
+html_to_plain(struct sink *k, const unsigned char *p, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	struct sink k;
-	size_t i, last_gt = n;
+	size_t i, j, last_gt = n;
 	int cdata = 0;
 
 	for (i = n; i > 0; i--)
@@ -917,33 +1195,46 @@ text_html_to_plain(const char *s, size_t n)
 			last_gt = i - 1;
 			break;
 		}
-	sink_init(&k, 1, STRIP_ALL, TEXT_BUF_MAX);
 	i = 0;
 	while (i < n) {
-		/* A run of visible ASCII with no markup goes in one append. */
-		if (p[i] > 0x20 && p[i] < 0x7F && p[i] != '<' && p[i] != '&' &&
-		    p[i] != ']') {
-			size_t j = i + 1;
-
-			while (j < n && p[j] > 0x20 && p[j] < 0x7F && p[j] != '<' &&
-			    p[j] != '&' && p[j] != ']')
-				j++;
-			sink_run(&k, p + i, j - i);
+		/* Text with no markup in it goes in one append. */
+		j = run_end(p, n, i, cdata ? RUN_CDATA : RUN_HTML);
+		if (j > i) {
+			sink_run(k, p + i, j - i);
 			i = j;
 			continue;
 		}
 		if (p[i] == '<')
-			i = html_markup(&k, p, n, i, last_gt, &cdata);
+			i = html_markup(k, p, n, i, last_gt, &cdata);
 		else if (p[i] == ']' && cdata && n - i >= 3 &&
 		    memcmp(p + i, "]]>", 3) == 0) {
 			cdata = 0;
 			i += 3;
 		} else if (p[i] == '&')
-			i += sink_entity(&k, p + i, n - i);
+			i += sink_entity(k, p + i, n - i);
 		else
-			i += sink_utf8(&k, p + i, n - i);
+			i += sink_utf8(k, p + i, n - i);
 	}
+}
+
+char *
+text_html_to_plain(const char *s, size_t n)
+{
+	struct sink k;
+
+	sink_init(&k, NULL, 1, STRIP_ALL);
+	html_to_plain(&k, (const unsigned char *)s, n);
 	return sink_detach(&k);
+}
+
+int
+text_html_to_plain_buf(const char *s, size_t n, struct buf *out)
+{
+	struct sink k;
+
+	sink_init(&k, out, 1, STRIP_ALL);
+	html_to_plain(&k, (const unsigned char *)s, n);
+	return k.err;
 }
 
 /*

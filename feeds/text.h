@@ -51,6 +51,15 @@ char	*text_html_to_plain(const char *s, size_t n);
 char	*text_fold_ws(const char *s, size_t n);
 
 /*
+ * text_html_to_plain() and text_fold_ws() appending to out instead of
+ * returning a new string, for callers that convert many strings through
+ * one buffer. Return 0, or HERALD_E_TOOBIG when out's cap cut the text
+ * (out then ends with the last whole character that fitted).
+ */
+int	 text_html_to_plain_buf(const char *s, size_t n, struct buf *out);
+int	 text_fold_ws_buf(const char *s, size_t n, struct buf *out);
+
+/*
  * Appends s[0..n) to out with every C0 control (except none: tab and
  * newline are turned into a space), DEL, C1 control (U+0080..U+009F, in
  * UTF-8 and as raw bytes) and ESC sequence (CSI, OSC, ...) removed, and

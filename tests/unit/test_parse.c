@@ -597,6 +597,40 @@ test_content_html(void **state)
 	feed_doc_free(doc);
 }
 
+/*
+ * Absolute links are copied as they are unless url_resolve() has work
+ * to do on them: white space to drop, dot segments to remove.
+ */
+static void
+test_links_resolved(void **state)
+{
+	static const char feed[] =
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+	    "<entry><link href=\" https://x.example/a/./b/../c\td \"/></entry>"
+	    "<entry><link href=\"https://x.example/p/q.html?x=/./#/..\"/>"
+	    "</entry>"
+	    "<entry><link href=\"http://x.example/.well-known/a\"/></entry>"
+	    "<entry><link href=\"HTTP://x.example/up/../x\"/></entry>"
+	    "<entry><link href=\"rel/./x\"/></entry>"
+	    "</feed>";
+	struct herald_err err;
+	struct feed_doc *doc;
+
+	(void)state;
+	doc = feed_parse(feed, strlen(feed), NULL, "http://base.example/d/",
+	    &err);
+	assert_non_null(doc);
+	assert_int_equal(doc->nitems, 5);
+	assert_string_equal(doc->items[0].link, "https://x.example/a/c d");
+	assert_string_equal(doc->items[1].link,
+	    "https://x.example/p/q.html?x=/./#/..");
+	assert_string_equal(doc->items[2].link,
+	    "http://x.example/.well-known/a");
+	assert_string_equal(doc->items[3].link, "HTTP://x.example/x");
+	assert_string_equal(doc->items[4].link, "http://base.example/d/rel/x");
+	feed_doc_free(doc);
+}
+
 static void
 test_iso_8859_1(void **state)
 {
@@ -1334,6 +1368,7 @@ main(void)
 		cmocka_unit_test(test_unsafe_base),
 		cmocka_unit_test(test_cdf),
 		cmocka_unit_test(test_content_html),
+		cmocka_unit_test(test_links_resolved),
 		cmocka_unit_test(test_iso_8859_1),
 		cmocka_unit_test(test_windows_1252_http),
 		cmocka_unit_test(test_windows_1252_undefined),

@@ -367,6 +367,55 @@ test_fold_ws(void **state)
 	fn_table("text_fold_ws", text_fold_ws, c, NITEMS(c));
 }
 
+/*
+ * Text is copied in runs, sixteen bytes at a time where it can be: what
+ * ends a run (double spaces, Unicode spaces and controls, markup,
+ * "]]>") must do so wherever it falls in a block.
+ */
+static void
+test_long_runs(void **state)
+{
+	static const struct text_case html[] = {
+		{ "0123456789abcdef  x", "0123456789abcdef x" },
+		{ "0123456789abcde  x", "0123456789abcde x" },
+		{ "0123456789abcdefghi \n x", "0123456789abcdefghi x" },
+		{ "aaaaaaaaaaaaaaa" NBSP "bbbbbbbbbbbbbbbb",
+		    "aaaaaaaaaaaaaaa bbbbbbbbbbbbbbbb" },
+		{ "caf\xc3\xa9 \xe2\x80\x9cquoted\xe2\x80\x9d long enough "
+		    "\xe2\x80\xa8line\xe2\x80\x83" "em\xe3\x80\x80" "end",
+		    "caf\xc3\xa9 \xe2\x80\x9cquoted\xe2\x80\x9d long enough "
+		    "line em end" },
+		{ "0123456789abcdef<p>x</p>0123456789abcdef&amp;y",
+		    "0123456789abcdef x 0123456789abcdef&y" },
+		{ "space before a tag 0123456789 <b>x</b> after",
+		    "space before a tag 0123456789 x after" },
+		{ "<![CDATA[0123456789abcdef]]>x]y and ]] more text here",
+		    "0123456789abcdefx]y and ]] more text here" },
+		{ "0123456789abcdef\xc2\x85" "0123456789abcdef\xef\xbb\xbf" "z",
+		    "0123456789abcdef 0123456789abcdefz" },
+		{ "0123456789abcdef\x01\x7f" "0123456789abcdef\xff" "z",
+		    "0123456789abcdef0123456789abcdef" FFFD "z" },
+	};
+	static const struct text_case fold[] = {
+		{ "abcdefghijklmnop \t qrstuvwxyz012345 ",
+		    "abcdefghijklmnop qrstuvwxyz012345" },
+		{ "<tags> & stay when folding, 0123456789  x",
+		    "<tags> & stay when folding, 0123456789 x" },
+	};
+	static const struct text_case clean[] = {
+		{ "0123456789abcdef\x01x\x7f" "0123456789abcdef\xc2\x9b" "y\n",
+		    "0123456789abcdefx0123456789abcdefy\n" },
+		{ "caf\xc3\xa9 0123456789abcdef\tcaf\xc3\xa9 0123456789\x1b",
+		    "caf\xc3\xa9 0123456789abcdef\tcaf\xc3\xa9 0123456789" },
+	};
+
+	(void)state;
+	fn_table("text_html_to_plain", text_html_to_plain, html,
+	    NITEMS(html));
+	fn_table("text_fold_ws", text_fold_ws, fold, NITEMS(fold));
+	fn_table("text_clean", text_clean, clean, NITEMS(clean));
+}
+
 /* Kept as given but valid UTF-8 and free of controls but tab and LF. */
 static void
 test_clean(void **state)
@@ -526,6 +575,7 @@ main(void)
 		cmocka_unit_test(test_html_to_plain_property),
 		cmocka_unit_test(test_fold_ws),
 		cmocka_unit_test(test_clean),
+		cmocka_unit_test(test_long_runs),
 		cmocka_unit_test(test_escape_term),
 		cmocka_unit_test(test_escape_term_appends_and_caps),
 		cmocka_unit_test(test_term_safe),
