@@ -87,8 +87,9 @@ detail_json(const struct store_item_detail *d)
 	json_object_set_new(o, "first_seen", jtime(d->first_seen));
 	json_object_set_new(o, "last_seen", jtime(d->last_seen));
 	json_object_set_new(o, "summary", out_jstr(d->summary));
-	json_object_set_new(o, "content", out_jstr(d->content));
-	json_object_set_new(o, "content_html", out_jstr(d->content_html));
+	/* As herald parse names them: the markup, and its plain text. */
+	json_object_set_new(o, "content", out_jstr(d->content_html));
+	json_object_set_new(o, "content_text", out_jstr(d->content));
 	cats = d->categories ? json_loads(d->categories, 0, NULL) : NULL;
 	json_object_set_new(o, "categories", cats ? cats : json_array());
 	a = json_array();
@@ -243,7 +244,7 @@ cmd_show(int argc, char **argv, const struct cli_opts *o)
 	} else {
 		detail_rows(out, d);
 		kv(out, "summary", d->summary);
-		kv(out, "content", d->content);
+		kv(out, "content_text", d->content);
 		out_free(out);
 	}
 	rc = CLI_EXIT_OK;
