@@ -1,3 +1,7 @@
+/*
+ * hash.c: SHA-256 in hex through OpenSSL's EVP interface, one-shot or
+ * incremental.
+ */
 #include "hash.h"
 
 #include <stdio.h>
@@ -44,8 +48,8 @@ hash_ctx_update(struct hash_ctx *h, const void *p, size_t n)
 		abort();
 }
 
-void
-hash_ctx_final(struct hash_ctx *h, char out[HASH_HEX_LEN + 1])
+static void
+digest_hex(struct hash_ctx *h, char out[HASH_HEX_LEN + 1])
 {
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
@@ -53,8 +57,35 @@ hash_ctx_final(struct hash_ctx *h, char out[HASH_HEX_LEN + 1])
 	if (EVP_DigestFinal_ex(h->md, d, &n) != 1 || n != 32)
 		abort();
 	to_hex(d, n, out);
+}
+
+void
+hash_ctx_next(struct hash_ctx *h, char out[HASH_HEX_LEN + 1])
+{
+	digest_hex(h, out);
+	/*
+	 * No type: OpenSSL 3 keeps the implementation it looked up for
+	 * EVP_sha256() and its state, where naming the type again would
+	 * look it up anew.
+	 */
+	if (EVP_DigestInit_ex2(h->md, NULL, NULL) != 1)
+		abort();
+}
+
+void
+hash_ctx_free(struct hash_ctx *h)
+{
+	if (!h)
+		return;
 	EVP_MD_CTX_free(h->md);
 	free(h);
+}
+
+void
+hash_ctx_final(struct hash_ctx *h, char out[HASH_HEX_LEN + 1])
+{
+	digest_hex(h, out);
+	hash_ctx_free(h);
 }
 
 void

@@ -205,17 +205,18 @@ all_unique(const char **strs, size_t n, const char **dup)
 	return ok;
 }
 
-/* "h:" + SHA-256 of title, published and summary (design §2). */
+/*
+ * "h:" + SHA-256 of title, published and summary (design §2); h is the
+ * document's hash context, between messages.
+ */
 static char *
-key_hash(const struct feed_item *it)
+key_hash(const struct feed_item *it, struct hash_ctx *h)
 {
 	char hex[HASH_HEX_LEN + 1], when[24], *key;
-	struct hash_ctx *h;
 
 	when[0] = '\0';
 	if (it->published != DATE_NONE)
 		snprintf(when, sizeof(when), "%lld", (long long)it->published);
-	h = hash_ctx_new();
 	if (it->title)
 		hash_ctx_update(h, it->title, strlen(it->title));
 	hash_ctx_update(h, FIELD_SEP, 1);
@@ -223,7 +224,7 @@ key_hash(const struct feed_item *it)
 	hash_ctx_update(h, FIELD_SEP, 1);
 	if (it->summary)
 		hash_ctx_update(h, it->summary, strlen(it->summary));
-	hash_ctx_final(h, hex);
+	hash_ctx_next(h, hex);
 	key = xmalloc(2 + HASH_HEX_LEN + 1);
 	memcpy(key, "h:", 2);
 	memcpy(key + 2, hex, HASH_HEX_LEN + 1);
@@ -242,13 +243,13 @@ key_prefixed(const char *prefix, const char *s)
 	return key;
 }
 
-/* The content hash: title, summary and content, for change detection. */
+/*
+ * The content hash: title, summary and content, for change detection;
+ * h as for key_hash().
+ */
 static void
-content_hash(struct feed_item *it)
+content_hash(struct feed_item *it, struct hash_ctx *h)
 {
-	struct hash_ctx *h;
-
-	h = hash_ctx_new();
 	if (it->title)
 		hash_ctx_update(h, it->title, strlen(it->title));
 	hash_ctx_update(h, FIELD_SEP, 1);
@@ -257,7 +258,7 @@ content_hash(struct feed_item *it)
 	hash_ctx_update(h, FIELD_SEP, 1);
 	if (it->content)
 		hash_ctx_update(h, it->content, strlen(it->content));
-	hash_ctx_final(h, it->hash);
+	hash_ctx_next(h, it->hash);
 }
 
 /* The link an item is known by: canonical when http(s), else as given. */
@@ -306,16 +307,19 @@ choose_policy(struct feed_doc *doc, const char *force, const char **v)
 void
 feed_doc_identify(struct feed_doc *doc, const char *force_policy)
 {
+	struct hash_ctx *h;
 	const char **v;
 	const char *policy;
 	size_t i;
 
+	/* One context for every hash of the document: setting one up costs. */
+	h = doc->nitems ? hash_ctx_new() : NULL;
 	for (i = 0; i < doc->nitems; i++) {
 		struct feed_item *it = &doc->items[i];
 
 		free(it->canon);
 		it->canon = it->link ? url_canonical(it->link) : NULL;
-		content_hash(it);
+		content_hash(it, h);
 	}
 	v = xreallocarray(NULL, doc->nitems ? doc->nitems : 1, sizeof(*v));
 	policy = choose_policy(doc, force_policy, v);
@@ -329,7 +333,8 @@ feed_doc_identify(struct feed_doc *doc, const char *force_policy)
 		else if (!strcmp(policy, "link"))
 			it->key = key_prefixed("l:", item_link_key(it));
 		else
-			it->key = key_hash(it);
+			it->key = key_hash(it, h);
 	}
+	hash_ctx_free(h);
 	doc->id_policy = policy;
 }

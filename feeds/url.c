@@ -358,6 +358,47 @@ url_resolve(const char *base, const char *ref)
 }
 
 /*
+ * Sets of ASCII bytes as two masks, bytes 0-63 and 64-127, tested with
+ * byte_in(): the canonical-URL checks below run for every byte of every
+ * link, and a shift and a mask beat a chain of comparisons or strchr().
+ */
+#define BYTE_BIT(c)	(UINT64_C(1) << ((c) & 63))
+#define BYTE_RANGE(a, b) ((~UINT64_C(0) >> (63 - ((b) & 63))) & \
+			    (~UINT64_C(0) << ((a) & 63)))
+/*
+ * Bytes that stand for themselves in a URI: printable ASCII except "%"
+ * and the characters RFC 3986 §2 never allows ('"', "<", ">", "\\",
+ * "^", "`", "{", "|", "}").
+ */
+#define URI_LO	(BYTE_RANGE(0x21, 0x3F) & ~(BYTE_BIT('"') | BYTE_BIT('%') | \
+		    BYTE_BIT('<') | BYTE_BIT('>')))
+#define URI_HI	(BYTE_RANGE(0x40, 0x7E) & ~(BYTE_BIT('\\') | BYTE_BIT('^') | \
+		    BYTE_BIT('`') | BYTE_BIT('{') | BYTE_BIT('|') | \
+		    BYTE_BIT('}')))
+/* Of those, the ones with no say in a path segment or in a query pair. */
+#define SEGMENT_LO	(URI_LO & ~(BYTE_BIT('#') | BYTE_BIT('/') | \
+			    BYTE_BIT('?')))
+#define PAIR_LO		(URI_LO & ~(BYTE_BIT('#') | BYTE_BIT('&') | \
+			    BYTE_BIT('=')))
+/* Host bytes that canonicalisation leaves alone: LDH, lower case. */
+#define HOST_LO		(BYTE_RANGE('0', '9') | BYTE_BIT('-') | BYTE_BIT('.'))
+#define HOST_HI		BYTE_RANGE('a', 'z')
+
+static inline int
+byte_in(int c, uint64_t lo, uint64_t hi)
+{
+	if (c < 0 || c >= 128)
+		return 0;
+	return (int)(((c < 64 ? lo : hi) >> (c & 63)) & 1);
+}
+
+static int
+uri_char(int c)
+{
+	return byte_in(c, URI_LO, URI_HI);
+}
+
+/*
  * Appends s[0..n) with percent-encoding normalised (RFC 3986 §6.2.2.1,
  * §6.2.2.2): escapes of unreserved characters decoded, hex digits upper
  * case, and bytes that may not appear in a URI (space, controls,
@@ -368,13 +409,21 @@ static void
 put_pct_normal(struct buf *out, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	static const char bad[] = "\"<>\\^`{|}";
 	unsigned char c;
 	char esc[3];
-	size_t i;
+	size_t i, run;
 	int h, l;
 
 	for (i = 0; i < n; i++) {
+		/* Most of a URL is copied as it is: append it in runs. */
+		for (run = i; run < n && uri_char((unsigned char)s[run]); run++)
+			;
+		if (run > i) {
+			(void)buf_append(out, s + i, run - i);
+			i = run;
+			if (i == n)
+				break;
+		}
 		c = (unsigned char)s[i];
 		if (c == '%' && i + 2 < n &&
 		    (h = hexval((unsigned char)s[i + 1])) >= 0 &&
@@ -385,10 +434,6 @@ put_pct_normal(struct buf *out, const char *s, size_t n)
 				(void)buf_putc(out, (char)c);
 				continue;
 			}
-		} else if (c > 0x20 && c < 0x7F && c != '%' &&
-		    strchr(bad, c) == NULL) {
-			(void)buf_putc(out, (char)c);
-			continue;
 		}
 		esc[0] = '%';
 		esc[1] = hex[c >> 4];
@@ -541,6 +586,133 @@ http_parse(const char *s, size_t n, struct uri *u, struct span *user,
 	return (*port = port_value(&p)) >= 0;
 }
 
+/*
+ * Whether put_pct_normal() would copy the escape at p ("%" and two hex
+ * digits) unchanged: upper case, of a byte that must stay escaped.
+ */
+static int
+escape_kept(const char *p)
+{
+	int h, l;
+
+	if ((h = hexval((unsigned char)p[1])) < 0 || (p[1] >= 'a' &&
+	    p[1] <= 'f') || (l = hexval((unsigned char)p[2])) < 0 ||
+	    (p[2] >= 'a' && p[2] <= 'f'))
+		return 0;
+	return !is_unreserved(h << 4 | l);
+}
+
+/*
+ * The end of a port that url_canonical() writes as it is (no leading
+ * zero, not the scheme's default, at most 65535), or NULL.
+ */
+static const char *
+canon_port_end(const char *p, int https)
+{
+	long v = 0;
+
+	if (*p < '1' || *p > '9')
+		return NULL;
+	for (; c_isdigit((unsigned char)*p); p++)
+		if ((v = v * 10 + (*p - '0')) > 65535)
+			return NULL;
+	return v == (https ? 443 : 80) ? NULL : p;
+}
+
+/*
+ * The end of a path at p (a "/") that normalisation leaves as it is:
+ * every byte kept and no "." or ".." segment, which is all
+ * remove_dot_segments() acts on in a path from "/". The caller checks
+ * that it ends at "?" or the end: a "#", a space or any byte that would
+ * be escaped stops it too.
+ */
+static const char *
+canon_path_end(const char *p)
+{
+	const char *seg;
+
+	while (*p == '/') {
+		seg = ++p;
+		for (;;) {
+			while (byte_in((unsigned char)*p, SEGMENT_LO, URI_HI))
+				p++;
+			if (*p != '%' || !escape_kept(p))
+				break;
+			p += 3;
+		}
+		if ((p - seg == 1 && seg[0] == '.') ||
+		    (p - seg == 2 && seg[0] == '.' && seg[1] == '.'))
+			return NULL;
+	}
+	return p;
+}
+
+/*
+ * Whether put_query() would write "?" and the query at p as they are:
+ * no empty pair (so not empty either), every byte kept, no tracking
+ * parameter, no fragment.
+ */
+static int
+canon_query(const char *p)
+{
+	const char *pair, *eq;
+
+	do {
+		pair = p;
+		eq = NULL;
+		for (;;) {
+			while (byte_in((unsigned char)*p, PAIR_LO, URI_HI))
+				p++;
+			if (*p == '=') {
+				if (eq == NULL)
+					eq = p;
+				p++;
+			} else if (*p == '%' && escape_kept(p))
+				p += 3;
+			else
+				break;
+		}
+		if ((*p != '&' && *p != '\0') || p == pair ||
+		    is_tracking(pair, (size_t)((eq != NULL ? eq : p) - pair)))
+			return 0;
+	} while (*p++ == '&');
+	return 1;
+}
+
+/*
+ * 1 when url_canonical(s) would return s itself, as it does for most
+ * links a feed carries, so that checking, a single pass without
+ * allocation, is all the work. Conservative: whatever it is unsure of
+ * (userinfo, an IP literal, upper case in scheme or host, escapes to
+ * normalise, dot segments, a fragment, spaces or controls to clean)
+ * answers 0 and takes the full path.
+ */
+static int
+is_canonical(const char *s)
+{
+	const char *p, *host;
+	int https;
+
+	if (strncmp(s, "http://", 7) == 0) {
+		https = 0;
+		p = s + 7;
+	} else if (strncmp(s, "https://", 8) == 0) {
+		https = 1;
+		p = s + 8;
+	} else
+		return 0;
+	for (host = p; byte_in((unsigned char)*p, HOST_LO, HOST_HI); p++)
+		;
+	if (p == host)
+		return 0;
+	if (*p == ':' && (p = canon_port_end(p + 1, https)) == NULL)
+		return 0;
+	/* An empty path becomes "/". */
+	if (*p != '/' || (p = canon_path_end(p)) == NULL)
+		return 0;
+	return *p == '\0' || (*p == '?' && canon_query(p + 1));
+}
+
 char *
 url_canonical(const char *url)
 {
@@ -554,6 +726,8 @@ url_canonical(const char *url)
 
 	if (url == NULL)
 		return NULL;
+	if (is_canonical(url))
+		return xstrdup(url);
 	s = url_clean(url, &n);
 	if (!http_parse(s, n, &u, &user, &host, &port, &https)) {
 		free(s);
@@ -598,6 +772,9 @@ url_is_http(const char *url)
 
 	if (url == NULL)
 		return 0;
+	/* The parser asks this of most guids and links: spare the copy. */
+	if (is_canonical(url))
+		return 1;
 	s = url_clean(url, &n);
 	ok = http_parse(s, n, &u, &user, &host, &port, &https);
 	free(s);

@@ -1095,6 +1095,51 @@ test_identify_policies(void **state)
 	feed_doc_free(NULL);
 }
 
+/*
+ * The hashes themselves (design §2), pinned to digests computed apart
+ * from herald: one hash context serves the whole document, so an item's
+ * digest must not depend on the items hashed before it.
+ */
+static void
+test_identify_hashes(void **state)
+{
+	/* SHA-256 of "One" 1F "S1" 1F "C1", "One" 1F "1" 1F "S1", 1F 1F. */
+	static const char one[] =
+	    "8bf710e8bd1ee41e90c7b1f91fb1feb556d1b6110a61b96d224bb05d59897f0a";
+	static const char one_key[] = "h:"
+	    "3f86e24c2924c506809f6e210436d788773f6413c9694ad7d2de2c37a31b2a51";
+	static const char empty[] =
+	    "b8c9e440ead3ddaccf7cc7e879d512a263272270df2d5504c0c3d1f85d16f9d9";
+	struct feed_doc *doc;
+	struct feed_item *it;
+	size_t i;
+
+	(void)state;
+	doc = feed_doc_new();
+	for (i = 0; i < 3; i++) {
+		if (i == 1) {
+			add(doc, NULL, NULL, NULL, DATE_NONE);
+			continue;
+		}
+		it = add(doc, NULL, "HTTP://X.example:80/a?utm_source=z&b=1",
+		    "One", 1);
+		it->summary = xstrdup("S1");
+		it->content = xstrdup("C1");
+	}
+	feed_doc_identify(doc, NULL);
+	assert_string_equal(doc->id_policy, "hash");
+	for (i = 0; i < 3; i += 2) {
+		assert_string_equal(doc->items[i].hash, one);
+		assert_string_equal(doc->items[i].key, one_key);
+		assert_string_equal(doc->items[i].canon,
+		    "http://x.example/a?b=1");
+	}
+	assert_string_equal(doc->items[1].hash, empty);
+	assert_string_equal(doc->items[1].key + 2, empty);
+	assert_null(doc->items[1].canon);
+	feed_doc_free(doc);
+}
+
 static void
 test_warnings_capped(void **state)
 {
@@ -1386,6 +1431,7 @@ main(void)
 		cmocka_unit_test(test_dupguid_fallback),
 		cmocka_unit_test(test_title_amp_quot),
 		cmocka_unit_test(test_identify_policies),
+		cmocka_unit_test(test_identify_hashes),
 		cmocka_unit_test(test_warnings_capped),
 		cmocka_unit_test(test_field_cap),
 		cmocka_unit_test(test_item_cap),

@@ -286,6 +286,80 @@ test_canonical_path_normalisation(void **state)
 	canonical_table(c, NITEMS(c));
 }
 
+/*
+ * url_canonical() returns a link already in canonical form as it is
+ * without rewriting it. Each case here is canonical but for one detail
+ * that the check must notice, or canonical with something that looks
+ * like such a detail; both kinds must give what the full rewrite gives.
+ */
+static void
+test_canonical_near_canonical(void **state)
+{
+	static const struct url_case c[] = {
+		/* Already canonical. */
+		{ "https://www.ex-1.com/a/b-c_d~e/f.html?id=7&x=a/b?c",
+		    "https://www.ex-1.com/a/b-c_d~e/f.html?id=7&x=a/b?c" },
+		{ "http://ex.com//a", "http://ex.com//a" },
+		{ "http://ex.com/a..b/.c/..d/...",
+		    "http://ex.com/a..b/.c/..d/..." },
+		{ "http://ex.com/a%2Fb%C3%A9?q=%3D&r=%26",
+		    "http://ex.com/a%2Fb%C3%A9?q=%3D&r=%26" },
+		{ "http://ex.com/a?=1&x=utm_source",
+		    "http://ex.com/a?=1&x=utm_source" },
+		{ "http://ex.com/a?utmx=1&fbclidx=2",
+		    "http://ex.com/a?utmx=1&fbclidx=2" },
+		{ "http://ex.com:443/", "http://ex.com:443/" },
+		{ "https://ex.com:80/", "https://ex.com:80/" },
+		{ "http://ex.com:65535/", "http://ex.com:65535/" },
+		{ "http://u@ex.com/", "http://u@ex.com/" },
+		{ "http://ex_1.com/", "http://ex_1.com/" },
+		/* Default, empty, zero or zero-padded ports. */
+		{ "http://ex.com:80/a", "http://ex.com/a" },
+		{ "https://ex.com:443/", "https://ex.com/" },
+		{ "http://ex.com:0/", "http://ex.com/" },
+		{ "http://ex.com:08080/", "http://ex.com:8080/" },
+		{ "http://ex.com:65536/", NULL },
+		{ "http://ex.com:8o/", NULL },
+		/* No path, upper case, spaces and controls. */
+		{ "http://ex.com", "http://ex.com/" },
+		{ "http://ex.com?a=1", "http://ex.com/?a=1" },
+		{ "http://ex.com#top", "http://ex.com/" },
+		{ "http://Ex.com/", "http://ex.com/" },
+		{ "Http://ex.com/", "http://ex.com/" },
+		{ " http://ex.com/a", "http://ex.com/a" },
+		{ "http://ex.com/a\tb", "http://ex.com/ab" },
+		/* Escapes to normalise, bytes to escape. */
+		{ "http://ex.com/a%2fb", "http://ex.com/a%2Fb" },
+		{ "http://ex.com/a%2Fb%e9", "http://ex.com/a%2Fb%E9" },
+		{ "http://ex.com/%7Euser", "http://ex.com/~user" },
+		{ "http://ex.com/a%4", "http://ex.com/a%254" },
+		{ "http://ex.com/a%G0", "http://ex.com/a%25G0" },
+		{ "http://ex.com/a|b", "http://ex.com/a%7Cb" },
+		{ "http://ex.com/a?b=%3d", "http://ex.com/a?b=%3D" },
+		{ "http://ex.com/a?b=%41", "http://ex.com/a?b=A" },
+		/* Dot segments, raw or escaped. */
+		{ "http://ex.com/a/./b", "http://ex.com/a/b" },
+		{ "http://ex.com/a/..", "http://ex.com/" },
+		{ "http://ex.com/a/.?x", "http://ex.com/a/?x" },
+		{ "http://ex.com/a/%2E%2E/b", "http://ex.com/b" },
+		/* Queries: empty, empty pairs, tracking, fragment. */
+		{ "http://ex.com/a?", "http://ex.com/a" },
+		{ "http://ex.com/a?x=1&", "http://ex.com/a?x=1" },
+		{ "http://ex.com/a?&x=1", "http://ex.com/a?x=1" },
+		{ "http://ex.com/a?x=1&&y", "http://ex.com/a?x=1&y" },
+		{ "http://ex.com/a?x=1&UTM_Source=y", "http://ex.com/a?x=1" },
+		{ "http://ex.com/a?utm%5Fsource=y&x", "http://ex.com/a?x" },
+		{ "http://ex.com/a?fbclid", "http://ex.com/a" },
+		{ "http://ex.com/a?x=1#frag", "http://ex.com/a?x=1" },
+	};
+	size_t i;
+
+	(void)state;
+	canonical_table(c, NITEMS(c));
+	for (i = 0; i < NITEMS(c); i++)
+		assert_int_equal(url_is_http(c[i].in), c[i].want != NULL);
+}
+
 static void
 test_canonical_rejects(void **state)
 {
@@ -399,6 +473,7 @@ main(void)
 		cmocka_unit_test(test_canonical_basics),
 		cmocka_unit_test(test_canonical_tracking_params),
 		cmocka_unit_test(test_canonical_path_normalisation),
+		cmocka_unit_test(test_canonical_near_canonical),
 		cmocka_unit_test(test_canonical_rejects),
 		cmocka_unit_test(test_canonical_idempotent),
 		cmocka_unit_test(test_is_http),
