@@ -121,6 +121,31 @@ if not (os.path.exists(synth) and os.path.exists(stampf) and
     log("store: built in %.0f s (%.0f MB)" % (time.time() - t0,
         os.path.getsize(synth) / 1e6))
 
+# A database built by an older herald is migrated first, as heraldd
+# would on start (db vacuum opens it as the writer).
+def user_version(path):
+    return subprocess.run(["sqlite3", path, "PRAGMA user_version"],
+                          capture_output=True, text=True).stdout.strip()
+
+
+probe = os.path.join(work, "store-version-probe.db")
+for suf in ("", "-wal", "-shm"):
+    if os.path.exists(probe + suf):
+        os.remove(probe + suf)
+subprocess.run([herald, "--db", probe, "db", "vacuum"], check=True,
+               stdout=subprocess.DEVNULL)
+want = user_version(probe)
+for suf in ("", "-wal", "-shm"):
+    if os.path.exists(probe + suf):
+        os.remove(probe + suf)
+if user_version(synth) != want:
+    log("store: migrating the synthetic database from schema %s to %s"
+        % (user_version(synth), want))
+    t0 = time.time()
+    subprocess.run([herald, "--db", synth, "db", "vacuum"], check=True,
+                   stdout=subprocess.DEVNULL)
+    log("store: migrated in %.0f s" % (time.time() - t0))
+
 queries = [
     ("list --limit 50", ["list", "--limit", "50"], 20),
     ("list --topic israel-hamas --limit 50",
