@@ -831,9 +831,13 @@ main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 #ifdef M_ARENA_MAX
-	/* A few pool threads allocate per fetch: two arenas keep the peak
-	 * RSS down (measured 3 MB at N=1000) at no cost in speed. */
-	mallopt(M_ARENA_MAX, 2);
+	/*
+	 * The loop, the parse pool and the writer all allocate hard: with
+	 * two arenas they queued on the arena locks (cold N=1000: 5.1 s,
+	 * 6.4 s CPU); four cost 2 MB of peak RSS and gave 4.5 s, 5.6 s CPU
+	 * (bench/bench.py, same machine). More arenas gained nothing.
+	 */
+	mallopt(M_ARENA_MAX, 4);
 #endif
 	/* Group members may read the database (0640), nobody else. */
 	umask(027);
