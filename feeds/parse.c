@@ -1174,7 +1174,7 @@ sniff_not_feed(const char *data, size_t len)
 
 	p = skip_prolog(data, end, 1);
 	if (p < end && *p == '{')
-		return "not a feed: got JSON (JSON Feed is not supported)";
+		return "not a feed: got JSON behind an XML prolog";
 	if (a_ncaseprefix(p, (size_t)(end - p), "<!doctype html"))
 		return "not a feed: got an HTML page";
 	p = skip_prolog(p, end, 0);
