@@ -2212,10 +2212,7 @@ add_enclosure(struct pstate *ps, struct feed_item *it, const xmlNode *n,
 		free(url);
 		return;
 	}
-	it->enclosures = xreallocarray(it->enclosures, it->nenclosures + 1,
-	    sizeof(*it->enclosures));
-	e = &it->enclosures[it->nenclosures++];
-	e->url = url;
+	e = feed_item_add_enclosure(it, url);
 	type = attr_get(n, NULL, "type");
 	e->type = type ? trim_dup(type) : NULL;
 	free(type);
