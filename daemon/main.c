@@ -530,6 +530,7 @@ final_close(void *arg)
 	struct herald *h = arg;
 
 	/* Every poll has ended: nothing uses the timers or the store. */
+	pipeline_close(h->pipe);
 	fetch_close(h->fetch);
 	h->fetch = NULL;
 	sched_close(h->sched);

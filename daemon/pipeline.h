@@ -2,7 +2,8 @@
  * pipeline.h: one poll of one feed from fetch to commit.
  *
  *   fetch (loop) -> hash, parse, identify, tag (thread pool, in parallel)
- *   -> store (thread pool, one job at a time on the one writer connection)
+ *   -> store (the writer's own thread, one batch at a time on the one
+ *   writer connection)
  *   -> done (loop): validators and failure count updated, feed re-armed.
  *
  * The only module besides main.c that calls into every layer.
@@ -60,6 +61,12 @@ size_t		 pipeline_busy(const struct pipeline *p);
 /* Called once when busy drops to 0 after pipeline_drain() was asked. */
 void		 pipeline_drain(struct pipeline *p, void (*cb)(void *),
 		    void *arg);
+/*
+ * Once drained: joins the writer thread and closes the pipeline's handle
+ * (its close callback runs on the loop, so call before the loop ends).
+ */
+void		 pipeline_close(struct pipeline *p);
+/* After the loop has closed; joins the writer if pipeline_close() was not. */
 void		 pipeline_free(struct pipeline *p);
 
 #endif

@@ -2410,6 +2410,7 @@ topic_result_fini(struct topic_result *r)
 			free(r->tags[i].hits[j].group);
 		}
 		free(r->tags[i].hits);
+		free(r->tags[i].evidence);
 		free(r->tags[i].topic);
 		free(r->tags[i].version);
 	}

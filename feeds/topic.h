@@ -38,6 +38,12 @@ struct topic_tag {
 	double		 threshold;
 	struct topic_hit *hits;
 	size_t		 nhits;
+	/*
+	 * The hits as the JSON the store keeps, when a caller made it ahead
+	 * of the write (store_tag_evidence()); NULL otherwise. Owned: freed
+	 * by topic_result_fini().
+	 */
+	char		*evidence;
 };
 
 struct topic_result {

@@ -42,6 +42,8 @@ struct herald_err;
 	X(FTS_INSERT)							\
 	X(FTS_DELETE)							\
 	X(ITEM_INSERT)							\
+	X(ITEM_FIND)							\
+	X(ITEM_SEEN)							\
 	X(ITEM_UPDATE)							\
 	X(TAG_UPSERT)							\
 	X(TAGS_CLEAR)							\

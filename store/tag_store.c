@@ -248,6 +248,33 @@ field_name(enum topic_field f)
 	}
 }
 
+/*
+ * One hit as {"term", "group", "field", "offset", "weight"}; NULL when a
+ * text is not UTF-8. Built with the typed constructors: json_pack()
+ * parsed its format anew for every hit, a tenth of a document's write.
+ */
+static json_t *
+hit_json(const struct topic_hit *h)
+{
+	json_t *o = json_object();
+
+	if (!o)
+		return NULL;
+	if (json_object_set_new_nocheck(o, "term",
+	    h->term ? json_string(h->term) : json_null()) ||
+	    json_object_set_new_nocheck(o, "group",
+	    h->group ? json_string(h->group) : json_null()) ||
+	    json_object_set_new_nocheck(o, "field",
+	    json_string_nocheck(field_name(h->field))) ||
+	    json_object_set_new_nocheck(o, "offset",
+	    json_integer((json_int_t)h->offset)) ||
+	    json_object_set_new_nocheck(o, "weight", json_real(h->weight))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 /* The same JSON as store_doc_commit() writes, so "why" reads both alike. */
 int
 store_tag_evidence(const struct topic_tag *t, char **out,
@@ -266,9 +293,7 @@ store_tag_evidence(const struct topic_tag *t, char **out,
 		    "topic %s: no memory for evidence", name);
 	for (i = 0; i < t->nhits; i++) {
 		h = &t->hits[i];
-		o = json_pack("{s:s?, s:s?, s:s, s:I, s:f}", "term", h->term,
-		    "group", h->group, "field", field_name(h->field),
-		    "offset", (json_int_t)h->offset, "weight", h->weight);
+		o = hit_json(h);
 		if (!o || json_array_append_new(a, o) != 0) {
 			rc = herald_err_set(err, HERALD_E_INVAL,
 			    "topic %s: evidence for term \"%.40s\" is not "
@@ -277,7 +302,8 @@ store_tag_evidence(const struct topic_tag *t, char **out,
 			goto out;
 		}
 	}
-	*out = json_dumps(a, JSON_COMPACT);
+	/* Weights are sums of a topic file's decimals: 6 digits keep them. */
+	*out = json_dumps(a, JSON_COMPACT | JSON_REAL_PRECISION(6));
 	if (!*out)
 		rc = herald_err_set(err, HERALD_E_NOMEM,
 		    "topic %s: cannot format evidence", name);
@@ -315,9 +341,11 @@ store_tag_put(struct store *st, sqlite3_stmt *s, int64_t item_id,
 	int rc;
 
 	sqlite3_reset(s);
-	rc = store_tag_evidence(t, &ev, err);
-	if (rc)
-		goto out;
+	if (!t->evidence) {
+		rc = store_tag_evidence(t, &ev, err);
+		if (rc)
+			goto out;
+	}
 	rc = sqlite3_bind_int64(s, 1, item_id);
 	if (rc == SQLITE_OK)
 		rc = store_bind_text(s, 2, t->topic);
@@ -328,7 +356,7 @@ store_tag_put(struct store *st, sqlite3_stmt *s, int64_t item_id,
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_double(s, 5, t->threshold);
 	if (rc == SQLITE_OK)
-		rc = store_bind_text(s, 6, ev);
+		rc = store_bind_text(s, 6, t->evidence ? t->evidence : ev);
 	if (rc == SQLITE_OK)
 		rc = store_bind_time(s, 7, now);
 	if (rc != SQLITE_OK) {

@@ -625,7 +625,7 @@ test_doc_cross_feed_text(void **state)
 {
 	struct fx *fx = *state;
 	struct store_commit_stats cs;
-	struct topic_tag tag = { "t", "v1", 2.0, 1.0, NULL, 0 };
+	struct topic_tag tag = { "t", "v1", 2.0, 1.0, NULL, 0, NULL };
 	struct tdoc ta, tb;
 	int64_t before;
 	struct seen s;
@@ -741,7 +741,7 @@ test_tags(void **state)
 		{ "gaza", "place", TOPIC_FIELD_TITLE, 0, 1.5 },
 		{ "cease\"fire", "event", TOPIC_FIELD_SUMMARY, 12, 0 },
 	};
-	struct topic_tag tag = { "mideast", "abc123", 1.5, 1.0, hits, 2 };
+	struct topic_tag tag = { "mideast", "abc123", 1.5, 1.0, hits, 2, NULL };
 	struct store_commit_stats cs;
 	int64_t before;
 	struct seen s;
@@ -801,8 +801,8 @@ test_tags_several(void **state)
 {
 	struct fx *fx = *state;
 	struct topic_tag tags[2] = {
-		{ "low", "v", 1.0, 0.5, NULL, 0 },
-		{ "high", "v", 3.0, 0.5, NULL, 0 },
+		{ "low", "v", 1.0, 0.5, NULL, 0, NULL },
+		{ "high", "v", 3.0, 0.5, NULL, 0, NULL },
 	};
 	struct seen s;
 	struct tdoc t;
@@ -1082,7 +1082,7 @@ static void
 test_rollback(void **state)
 {
 	struct fx *fx = *state;
-	struct topic_tag tag = { "t", "v", 2.0, 1.0, NULL, 0 };
+	struct topic_tag tag = { "t", "v", 2.0, 1.0, NULL, 0, NULL };
 	struct store_commit_stats cs;
 	struct herald_err err = { "" };
 	struct store_fetch f;

@@ -181,11 +181,11 @@ static void
 fill(struct fx *fx)
 {
 	static struct topic_tag alpha[2] = {
-		{ "sport", "s1", 1.0, 0.5, NULL, 0 },
-		{ "war", "w1", 4.5, 4.0, hits_war, 2 },
+		{ "sport", "s1", 1.0, 0.5, NULL, 0, NULL },
+		{ "war", "w1", 4.5, 4.0, hits_war, 2, NULL },
 	};
 	static struct topic_tag beta[1] = {
-		{ "war", "w1", 6.0, 4.0, NULL, 0 },
+		{ "war", "w1", 6.0, 4.0, NULL, 0, NULL },
 	};
 	struct tdoc t;
 
@@ -430,9 +430,9 @@ test_item_tags_set(void **state)
 	struct fx *fx = *state;
 	struct herald_err err = { "" };
 	struct topic_tag put[3] = {
-		{ "war", "w1", 6.0, 4.0, NULL, 0 },	/* as stored */
-		{ "war", "w2", 5.0, 4.0, NULL, 0 },	/* new version */
-		{ "peace", "p1", 2.0, 1.0, hits_war, 1 },
+		{ "war", "w1", 6.0, 4.0, NULL, 0, NULL },	/* as stored */
+		{ "war", "w2", 5.0, 4.0, NULL, 0, NULL },	/* new version */
+		{ "peace", "p1", 2.0, 1.0, hits_war, 1, NULL },
 	};
 	const char *drop[1] = { "sport" };
 	int64_t alpha, beta, before;
@@ -510,7 +510,7 @@ test_item_tags_set_error(void **state)
 	struct fx *fx = *state;
 	struct herald_err err = { "" };
 	struct topic_hit bad = { "\xff\xfe", "g", TOPIC_FIELD_TITLE, 0, 1 };
-	struct topic_tag put = { "broken", "b1", 2.0, 1.0, &bad, 1 };
+	struct topic_tag put = { "broken", "b1", 2.0, 1.0, &bad, 1, NULL };
 	const char *drop[1] = { "war" };
 
 	fill(fx);
@@ -541,7 +541,7 @@ test_tag_evidence(void **state)
 		{ NULL, NULL, TOPIC_FIELD_SUMMARY, 0, -2 },
 		{ "\xd8\xba\xd8\xb2\xd8\xa9", "gaza", TOPIC_FIELD_TITLE, 7, 0 },
 	};
-	struct topic_tag t = { "t", "v", 1, 1, hits, 3 };
+	struct topic_tag t = { "t", "v", 1, 1, hits, 3, NULL };
 	char *js = NULL;
 
 	(void)state;
