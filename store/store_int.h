@@ -16,7 +16,7 @@ struct herald_err;
 /* Written into the header by the first migration: "HRLD". */
 #define STORE_APPLICATION_ID	0x48524c44
 /* The schema this binary writes; store_schema_step() has this many steps. */
-#define STORE_SCHEMA_VERSION	4
+#define STORE_SCHEMA_VERSION	5
 #define STORE_BUSY_TIMEOUT_MS	5000
 
 /*
@@ -89,12 +89,15 @@ struct store_tx {
 /*
  * One tag's upsert, shared by the document writer (item_store.c) and
  * retag (tag_store.c); the WHERE keeps an unchanged tag from being
- * written again.
+ * written again. item_time is copied from the item here, not by a
+ * trigger (schema v5).
  */
 #define STORE_SQL_TAG_UPSERT						\
     "INSERT INTO item_tags"						\
-    " (item_id, topic, version, score, threshold, evidence, tagged_at)"	\
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"				\
+    " (item_id, topic, version, score, threshold, evidence, tagged_at,"	\
+    " item_time)"							\
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"				\
+    " (SELECT COALESCE(published, first_seen) FROM items WHERE id = ?1))" \
     " ON CONFLICT (item_id, topic) DO UPDATE SET"			\
     " version = excluded.version, score = excluded.score,"		\
     " threshold = excluded.threshold, evidence = excluded.evidence,"	\
