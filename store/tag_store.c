@@ -8,13 +8,16 @@
  */
 #include "store/tag_store.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "feeds/buf.h"
 #include "feeds/err.h"
+#include "feeds/text.h"
 #include "feeds/topic.h"
 #include "feeds/xmem.h"
 #include "store/store_int.h"
@@ -249,30 +252,93 @@ field_name(enum topic_field f)
 }
 
 /*
- * One hit as {"term", "group", "field", "offset", "weight"}; NULL when a
- * text is not UTF-8. Built with the typed constructors: json_pack()
- * parsed its format anew for every hit, a tenth of a document's write.
+ * The evidence JSON is written here rather than built as jansson objects
+ * and dumped: a tag carries some thirty hits, and json_object() plus
+ * json_dumps() cost about 18,000 instructions a hit, a tenth of all the
+ * daemon's work on a cold poll. The record is fixed; jansson still
+ * escapes any string that needs it, and prints exactly what this does
+ * (tests/unit/test_tag_store.c compares the two).
  */
-static json_t *
-hit_json(const struct topic_hit *h)
-{
-	json_t *o = json_object();
 
-	if (!o)
-		return NULL;
-	if (json_object_set_new_nocheck(o, "term",
-	    h->term ? json_string(h->term) : json_null()) ||
-	    json_object_set_new_nocheck(o, "group",
-	    h->group ? json_string(h->group) : json_null()) ||
-	    json_object_set_new_nocheck(o, "field",
-	    json_string_nocheck(field_name(h->field))) ||
-	    json_object_set_new_nocheck(o, "offset",
-	    json_integer((json_int_t)h->offset)) ||
-	    json_object_set_new_nocheck(o, "weight", json_real(h->weight))) {
-		json_decref(o);
-		return NULL;
+/* Far beyond any tag's hits; a runaway is refused, not kept. */
+#define EVIDENCE_MAX	(16u << 20)
+
+/* Appends s as a JSON string (null for NULL); -1 if it is not UTF-8. */
+static int
+put_json_string(struct buf *b, const char *s)
+{
+	size_t i, n;
+	json_t *j;
+	char *q;
+	int rc;
+
+	if (!s)
+		return buf_puts(b, "null");
+	n = strlen(s);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == '"' || s[i] == '\\')
+			break;
+	if (i == n && text_utf8_valid(s, n)) {
+		if (buf_putc(b, '"') || buf_append(b, s, n) ||
+		    buf_putc(b, '"'))
+			return -1;
+		return 0;
 	}
-	return o;
+	j = json_string(s);
+	if (!j)
+		return -1;
+	q = json_dumps(j, JSON_ENCODE_ANY);
+	json_decref(j);
+	if (!q)
+		return -1;
+	rc = buf_puts(b, q);
+	free(q);
+	return rc;
+}
+
+/*
+ * Appends w as jansson prints a real with JSON_REAL_PRECISION(6): "%.6g",
+ * ".0" when neither a point nor an exponent shows, and no '+' or leading
+ * zeros in the exponent. -1 for NaN and infinities (no JSON for them).
+ */
+static int
+put_json_real(struct buf *b, double w)
+{
+	char num[64], *e, *d;
+
+	if (!isfinite(w))
+		return -1;
+	snprintf(num, sizeof(num), "%.6g", w);
+	for (d = num; *d; d++)
+		if (*d == ',')
+			*d = '.';	/* a locale's decimal comma */
+	if (!strchr(num, '.') && !strchr(num, 'e'))
+		strcat(num, ".0");
+	e = strchr(num, 'e');
+	if (e) {
+		d = ++e;	/* the exponent's first character */
+		if (*e == '-')
+			d = ++e;
+		else if (*e == '+')
+			d++;
+		while (*d == '0' && d[1])
+			d++;
+		memmove(e, d, strlen(d) + 1);
+	}
+	return buf_puts(b, num);
+}
+
+/* One hit as {"term", "group", "field", "offset", "weight"}. */
+static int
+put_hit(struct buf *b, const struct topic_hit *h)
+{
+	if (buf_puts(b, "{\"term\":") || put_json_string(b, h->term) ||
+	    buf_puts(b, ",\"group\":") || put_json_string(b, h->group) ||
+	    buf_printf(b, ",\"field\":\"%s\",\"offset\":%zu,\"weight\":",
+	    field_name(h->field), h->offset) ||
+	    put_json_real(b, h->weight) || buf_putc(b, '}'))
+		return -1;
+	return 0;
 }
 
 /* The same JSON as store_doc_commit() writes, so "why" reads both alike. */
@@ -282,19 +348,17 @@ store_tag_evidence(const struct topic_tag *t, char **out,
 {
 	const char *name = t->topic ? t->topic : "(unnamed)";
 	const struct topic_hit *h;
-	json_t *a, *o;
+	struct buf b;
 	size_t i;
 	int rc = 0;
 
 	*out = NULL;
-	a = json_array();
-	if (!a)
-		return herald_err_set(err, HERALD_E_NOMEM,
-		    "topic %s: no memory for evidence", name);
+	buf_init(&b, EVIDENCE_MAX);
+	if (buf_putc(&b, '['))
+		goto nomem;
 	for (i = 0; i < t->nhits; i++) {
 		h = &t->hits[i];
-		o = hit_json(h);
-		if (!o || json_array_append_new(a, o) != 0) {
+		if ((i && buf_putc(&b, ',')) || put_hit(&b, h)) {
 			rc = herald_err_set(err, HERALD_E_INVAL,
 			    "topic %s: evidence for term \"%.40s\" is not "
 			    "representable in JSON", name,
@@ -302,13 +366,16 @@ store_tag_evidence(const struct topic_tag *t, char **out,
 			goto out;
 		}
 	}
-	/* Weights are sums of a topic file's decimals: 6 digits keep them. */
-	*out = json_dumps(a, JSON_COMPACT | JSON_REAL_PRECISION(6));
-	if (!*out)
-		rc = herald_err_set(err, HERALD_E_NOMEM,
-		    "topic %s: cannot format evidence", name);
+	if (buf_putc(&b, ']'))
+		goto nomem;
+	*out = buf_detach(&b);
+	if (*out)
+		goto out;
+nomem:
+	rc = herald_err_set(err, HERALD_E_NOMEM,
+	    "topic %s: cannot format evidence", name);
 out:
-	json_decref(a);
+	buf_fini(&b);
 	return rc;
 }
 

@@ -12,6 +12,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <jansson.h>
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -569,6 +571,64 @@ test_tag_evidence(void **state)
 	    "not representable in JSON");
 }
 
+/* The evidence as jansson would dump it, hit by hit (the reference). */
+static char *
+evidence_by_jansson(const struct topic_tag *t)
+{
+	static const char *const fields[] = { "title", "summary", "content" };
+	json_t *a = json_array(), *o;
+	char *s;
+	size_t i;
+
+	for (i = 0; i < t->nhits; i++) {
+		const struct topic_hit *h = &t->hits[i];
+
+		o = json_pack("{s:s?, s:s?, s:s, s:I, s:f}", "term", h->term,
+		    "group", h->group, "field", fields[h->field],
+		    "offset", (json_int_t)h->offset, "weight", h->weight);
+		assert_non_null(o);
+		json_array_append_new(a, o);
+	}
+	s = json_dumps(a, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	json_decref(a);
+	return s;
+}
+
+/* 5.2 The hand-written JSON is jansson's, byte for byte. */
+static void
+test_tag_evidence_jansson(void **state)
+{
+	static const char *const terms[] = {
+		"plain", "tab\there", "quote \" and \\ backslash",
+		"ctl \x01\x1f end", "slash / del \x7f", "caf\xc3\xa9 \xf0\x9f\x98\x80",
+		"\xe2\x80\xa8 line sep", "", NULL,
+	};
+	static const double weights[] = {
+		0, -0.0, 1, -2, 2.5, 0.1, 1.0 / 3, 1e-7, -3.25e-10, 1e7,
+		123456789, 1e300, 4.9e-324, 0.000123456789,
+	};
+	struct topic_hit hits[sizeof(weights) / sizeof(weights[0])];
+	struct herald_err err = { "" };
+	struct topic_tag t = { "t", "v", 1, 1, hits, 0, NULL };
+	char *mine, *ref;
+	size_t i, n = sizeof(weights) / sizeof(weights[0]);
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		hits[i].term = (char *)terms[i % 9];
+		hits[i].group = (char *)terms[(i + 4) % 9];
+		hits[i].field = (enum topic_field)(i % 3);
+		hits[i].offset = i * 1000003u;
+		hits[i].weight = weights[i];
+	}
+	t.nhits = n;
+	assert_int_equal(store_tag_evidence(&t, &mine, &err), 0);
+	ref = evidence_by_jansson(&t);
+	assert_string_equal(mine, ref);
+	free(mine);
+	free(ref);
+}
+
 int
 main(void)
 {
@@ -590,6 +650,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_item_tags_set_error,
 		    setup, teardown),
 		cmocka_unit_test(test_tag_evidence),
+		cmocka_unit_test(test_tag_evidence_jansson),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
