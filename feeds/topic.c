@@ -112,6 +112,7 @@ struct topic {
 	size_t		 nnears, cnears;
 	struct vset	*vsets;
 	size_t		 nvsets, cvsets;
+	unsigned	 kinds;		/* 1 << kind of each group, once compiled */
 };
 
 /* What a pattern stands for: term `term` of topic `topic`. */
@@ -124,24 +125,28 @@ struct pref {
  * The automaton, a DFA over byte classes: bytes that occur in no pattern
  * share class 0, which always leads back to the root.
  *
- * Once compiled, next[] holds for each transition the row of the next
- * state (its number times nclass), so that the scan loop needs no
- * multiplication, with AC_EMIT set if that state or one on its chain of
- * dictionary links ends a pattern, so that the loop reads nothing but
- * next[] for the bytes that end none (nearly all of them).
+ * Once compiled (ac_pack()), next[] holds for each transition the row of
+ * the next state, so that the scan loop needs no multiplication: row s
+ * starts at s x rowlen, rowlen even, plus 1 if the state "emits", that is
+ * if it or one on its chain of dictionary links ends a pattern. An odd row
+ * is then an emitting state, and it is read as is: its transitions are
+ * stored one place further on. So the loop reads nothing but next[] for
+ * the bytes that end no pattern (nearly all of them), and need not mask
+ * a flag out of the row before it uses it.
  */
-#define AC_EMIT		0x80000000u
 
 struct ac {
 	uint8_t		 cls[256];
 	uint32_t	 nclass;
+	uint32_t	 rowlen;	/* once packed: nclass + 1, rounded up to even */
 	uint32_t	 nstates;
 	uint32_t	 maxdepth;	/* the longest pattern */
-	uint32_t	*next;		/* nstates x nclass */
+	uint32_t	*next;		/* nstates x nclass, packed x rowlen */
 	uint32_t	*depth;		/* pattern length at each state */
 	uint32_t	*dict;		/* next output state via failures */
 	uint32_t	*out;		/* s has refs[out[s] .. out[s + 1]) */
 	struct pref	*refs;
+	uint16_t	*fold;		/* see fold_table() */
 };
 
 struct topic_set {
@@ -290,27 +295,27 @@ parse_day(const char *s, size_t n, long long *out)
 
 /*
  * Normalised text with a map back to the source: for every byte of s, the
- * byte offset in the original text of the character it came from, and the
- * index of the word it belongs to (for NEAR/n).
+ * byte offset in the original text of the character it came from. The
+ * index of the word a byte belongs to (for NEAR/n) is not kept: with one
+ * space before every word, it is the number of spaces before the byte,
+ * minus one, which hit_words() counts for the few bytes that need it.
  *
- * The three arrays live in one block: the inline one for the short fields
+ * Both arrays live in one block: the inline one for the short fields
  * most feed items carry, so that matching them allocates nothing, or one
  * from the heap for longer ones. The inline block makes struct ntext big
- * (NT_INLINE x 9 bytes): it is meant for the stack of one call.
+ * (NT_INLINE x 5 bytes): it is meant for the stack of one call.
  */
-#define NT_INLINE	1024
+#define NT_INLINE	2048
 
 struct ntext {
 	char		*s;
 	uint32_t	*orig;
-	uint32_t	*tok;
 	size_t		 len;
 	size_t		 cap;
-	uint32_t	 ntok;
 	int		 insep;		/* the last byte written is a space */
 	void		*heap;		/* the block in use if not inline */
+	const uint16_t	*fold;		/* the set's fold table, or NULL */
 	uint32_t	 iorig[NT_INLINE + 1];
-	uint32_t	 itok[NT_INLINE + 1];
 	char		 is[NT_INLINE + 1];
 };
 
@@ -319,12 +324,11 @@ nt_init(struct ntext *nt)
 {
 	nt->s = nt->is;
 	nt->orig = nt->iorig;
-	nt->tok = nt->itok;
 	nt->len = 0;
 	nt->cap = NT_INLINE;
-	nt->ntok = 0;
 	nt->insep = 0;
 	nt->heap = NULL;
+	nt->fold = NULL;
 }
 
 static void
@@ -334,30 +338,34 @@ nt_fini(struct ntext *nt)
 	nt_init(nt);
 }
 
+/* nt_reserve()'s slow path: moves the arrays to a larger heap block. */
 static void
-nt_reserve(struct ntext *nt, size_t more)
+nt_grow(struct ntext *nt, size_t more)
 {
 	size_t cap = nt->cap;
-	uint32_t *orig, *tok;
+	uint32_t *orig;
 	char *blk;
 
-	if (nt->len + more <= nt->cap)
-		return;
 	while (cap < nt->len + more)
 		cap *= 2;
-	/* The uint32_t arrays first, so that both are aligned. */
-	blk = xreallocarray(NULL, cap + 1, 2 * sizeof(uint32_t) + 1);
+	/* The uint32_t array first, so that it is aligned. */
+	blk = xreallocarray(NULL, cap + 1, sizeof(uint32_t) + 1);
 	orig = (uint32_t *)(void *)blk;
-	tok = orig + cap + 1;
 	memcpy(orig, nt->orig, nt->len * sizeof(*orig));
-	memcpy(tok, nt->tok, nt->len * sizeof(*tok));
-	memcpy(tok + cap + 1, nt->s, nt->len);
+	memcpy(orig + cap + 1, nt->s, nt->len);
 	free(nt->heap);
 	nt->heap = blk;
 	nt->orig = orig;
-	nt->tok = tok;
-	nt->s = (char *)(tok + cap + 1);
+	nt->s = (char *)(orig + cap + 1);
 	nt->cap = cap;
+}
+
+/* Makes room for more bytes; inline, as it is asked for every character. */
+static inline void
+nt_reserve(struct ntext *nt, size_t more)
+{
+	if (nt->len + more > nt->cap)
+		nt_grow(nt, more);
 }
 
 static void
@@ -366,7 +374,6 @@ nt_byte(struct ntext *nt, char c, uint32_t orig)
 	nt_reserve(nt, 1);
 	nt->s[nt->len] = c;
 	nt->orig[nt->len] = orig;
-	nt->tok[nt->len] = nt->ntok ? nt->ntok - 1 : 0;
 	nt->len++;
 }
 
@@ -385,9 +392,11 @@ nt_word_cp(struct ntext *nt, int32_t cp, uint32_t orig)
 	utf8proc_uint8_t enc[4];
 	utf8proc_ssize_t n, i;
 
-	if (nt->insep) {
-		nt->ntok++;
-		nt->insep = 0;
+	nt->insep = 0;
+	/* Most letters left after folding are ASCII: no call to encode. */
+	if (cp < 0x80) {
+		nt_byte(nt, (char)cp, orig);
+		return;
 	}
 	n = utf8proc_encode_char(cp, enc);
 	for (i = 0; i < n; i++)
@@ -454,9 +463,17 @@ is_word_cp(int32_t c)
 	}
 }
 
-/* One non-ASCII code point of the source at offset orig. */
-static void
-norm_cp(struct ntext *nt, int32_t cp, uint32_t orig)
+/* What a code point turns into: a separator, or a code point of a word. */
+#define ACT_SEP		(-1)
+
+/*
+ * The actions one non-ASCII code point stands for, into act[0..
+ * NORM_CP_MAX): each ACT_SEP or a code point to append to the current
+ * word. Returns their number. A pure function of cp, which is what lets
+ * fold_table() work it out ahead for the common code points.
+ */
+static size_t
+cp_actions(int32_t cp, int32_t *act)
 {
 	/*
 	 * One code point at a time rather than utf8proc_map() on the whole
@@ -468,53 +485,224 @@ norm_cp(struct ntext *nt, int32_t cp, uint32_t orig)
 	    UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK | UTF8PROC_IGNORE;
 	utf8proc_int32_t d[NORM_CP_MAX];
 	utf8proc_ssize_t n, i;
+	size_t k = 0;
 	int bc = 0;
 	int32_t c;
 
 	n = utf8proc_decompose_char(cp, d, NORM_CP_MAX, opts, &bc);
 	if (n < 0 || n > NORM_CP_MAX) {
-		nt_sep(nt, orig);
-		return;
+		act[0] = ACT_SEP;
+		return 1;
 	}
-	nt_reserve(nt, (size_t)n * 4 + 1);
 	for (i = 0; i < n; i++) {
 		c = fold_script(d[i]);
 		if (c == 0)
 			continue;
 		if (c < 0x80 && c >= 0) {
 			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-				nt_word_cp(nt, c, orig);
+				act[k++] = c;
 			else if (c >= 'A' && c <= 'Z')
-				nt_word_cp(nt, c - 'A' + 'a', orig);
+				act[k++] = c - 'A' + 'a';
 			else
-				nt_sep(nt, orig);
+				act[k++] = ACT_SEP;
 		} else if (c > 0 && is_word_cp(c))
-			nt_word_cp(nt, c, orig);
+			act[k++] = c;
 		else
+			act[k++] = ACT_SEP;
+	}
+	return k;
+}
+
+static void
+nt_actions(struct ntext *nt, const int32_t *act, size_t n, uint32_t orig)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (act[i] == ACT_SEP)
 			nt_sep(nt, orig);
+		else
+			nt_word_cp(nt, act[i], orig);
 	}
 }
 
+/* One non-ASCII code point of the source at offset orig. */
+static void
+norm_cp(struct ntext *nt, int32_t cp, uint32_t orig)
+{
+	int32_t act[NORM_CP_MAX];
+
+	nt_actions(nt, act, cp_actions(cp, act), orig);
+}
+
 /*
- * ASCII folding: the lower-case letter or digit, or 0 for a separator.
- * A constant table, shared read-only by every thread.
+ * The fold table: what cp_actions() gives for the code points that most
+ * text which is not ASCII is made of, worked out once per compiled set
+ * rather than for every character: those of two bytes in UTF-8 (Latin
+ * letters with accents, Greek, Cyrillic, Hebrew, Arabic), at their own
+ * index, and General Punctuation and the currency signs (quotes, dashes,
+ * the euro), U+2000..U+20FF, from FOLD_PUNCT on. An entry is the one
+ * code point of a word its code point turns into, or FOLD_SEP (one
+ * separator), FOLD_NONE (dropped), FOLD_SLOW (anything else: ask
+ * cp_actions()).
  */
+#define FOLD_PUNCT	0x800
+#define FOLD_SIZE	(FOLD_PUNCT + 0x100)
+#define FOLD_SLOW	0
+#define FOLD_NONE	0xFFFE
+#define FOLD_SEP	0xFFFF
+
+static uint16_t
+fold_entry(int32_t cp)
+{
+	int32_t act[NORM_CP_MAX];
+	size_t n = cp_actions(cp, act);
+
+	if (n == 0)
+		return FOLD_NONE;
+	if (n == 1 && act[0] == ACT_SEP)
+		return FOLD_SEP;
+	if (n == 1 && act[0] > 0 && act[0] < FOLD_NONE)
+		return (uint16_t)act[0];
+	return FOLD_SLOW;
+}
+
+/* Returns a new fold table; the caller frees it. */
+static uint16_t *
+fold_table(void)
+{
+	uint16_t *fold = xcalloc(FOLD_SIZE, sizeof(*fold));
+	int32_t cp;
+
+	for (cp = 0x80; cp < FOLD_PUNCT; cp++)
+		fold[cp] = fold_entry(cp);
+	for (cp = 0; cp < 0x100; cp++)
+		fold[FOLD_PUNCT + cp] = fold_entry(0x2000 + cp);
+	return fold;
+}
+
+/*
+ * The fold table's entry for the character at p[0..avail) if it is one
+ * the table has, FOLD_SLOW if not; *len gets its length. Decodes only
+ * what is well-formed, which utf8proc_iterate() would decode the same.
+ */
+static uint16_t
+fold_lookup(const uint16_t *fold, const unsigned char *p, size_t avail,
+    size_t *len)
+{
+	if (avail >= 2 && p[0] >= 0xC2 && p[0] <= 0xDF &&
+	    (p[1] & 0xC0) == 0x80) {
+		*len = 2;
+		return fold[(p[0] & 0x1F) << 6 | (p[1] & 0x3F)];
+	}
+	/* E2 80..83 xx is U+2000..U+20FF. */
+	if (avail >= 3 && p[0] == 0xE2 && (p[1] & 0xFC) == 0x80 &&
+	    (p[2] & 0xC0) == 0x80) {
+		*len = 3;
+		return fold[FOLD_PUNCT + ((p[1] & 0x03) << 6 | (p[2] & 0x3F))];
+	}
+	return FOLD_SLOW;
+}
+
+/*
+ * One non-ASCII character at s[i] through the fold table, if nt has one
+ * and it has the character. Returns the length of the character, or 0
+ * if the caller is to decode it.
+ */
+static size_t
+norm_folded(struct ntext *nt, const char *s, size_t i, size_t n)
+{
+	size_t len;
+	uint16_t e;
+
+	if (!nt->fold)
+		return 0;
+	e = fold_lookup(nt->fold, (const unsigned char *)s + i, n - i, &len);
+	if (e == FOLD_SLOW)
+		return 0;
+	if (e == FOLD_SEP)
+		nt_sep(nt, (uint32_t)i);
+	else if (e != FOLD_NONE)
+		nt_word_cp(nt, e, (uint32_t)i);
+	return len;
+}
+
+/*
+ * ASCII folding, two constant tables shared read-only by every thread:
+ * the byte to write (the lower-case letter or digit, or ' ' for a
+ * separator) and whether the byte belongs to a word (1) or separates
+ * words (0). Two tables rather than one and a test: in the loop that
+ * touches every byte, a load is cheaper than compare, flag and select.
+ * The second is of uint32_t so that the compiler uses its values as they
+ * are loaded, with no extension to the width of the sums they go into.
+ */
+#define SP	' '
 static const char ascii_fold[128] = {
-	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
-	['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
-	['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e',
-	['F'] = 'f', ['G'] = 'g', ['H'] = 'h', ['I'] = 'i', ['J'] = 'j',
-	['K'] = 'k', ['L'] = 'l', ['M'] = 'm', ['N'] = 'n', ['O'] = 'o',
-	['P'] = 'p', ['Q'] = 'q', ['R'] = 'r', ['S'] = 's', ['T'] = 't',
-	['U'] = 'u', ['V'] = 'v', ['W'] = 'w', ['X'] = 'x', ['Y'] = 'y',
-	['Z'] = 'z',
-	['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e',
-	['f'] = 'f', ['g'] = 'g', ['h'] = 'h', ['i'] = 'i', ['j'] = 'j',
-	['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n', ['o'] = 'o',
-	['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['t'] = 't',
-	['u'] = 'u', ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y',
-	['z'] = 'z',
+	SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP,
+	SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP,
+	SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP,
+	'0', '1', '2', '3', '4', '5', '6', '7', '8', '9',
+	SP, SP, SP, SP, SP, SP,
+	SP, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm',
+	'n', 'o', 'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z',
+	SP, SP, SP, SP, SP,
+	SP, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm',
+	'n', 'o', 'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z',
+	SP, SP, SP, SP, SP,
 };
+#undef SP
+
+static const uint32_t ascii_word[128] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,	/* 0-9 */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* A-O */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,	/* P-Z */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* a-o */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,	/* p-z */
+};
+
+/*
+ * The state of norm_ascii() in locals, not in nt's fields: the compiler
+ * cannot know that the stores into the arrays leave nt alone, and would
+ * reload them. inword is whether the last byte kept is a word byte
+ * (!nt->insep).
+ */
+struct nascii {
+	char		*out;
+	uint32_t	*orig;
+	size_t		 len;
+	size_t		 inword;	/* 0 or 1, as wide as len */
+};
+
+/*
+ * One ASCII byte c at source offset i, without branches on it: words and
+ * separators alternate too irregularly for branch prediction. The byte is
+ * always stored, and kept (len advanced) unless it is a separator after a
+ * separator; the caller's reserve leaves room for the one stored past the
+ * end.
+ */
+static inline void
+na_byte(struct nascii *a, unsigned char c, size_t i)
+{
+	size_t word = ascii_word[c];
+
+	a->out[a->len] = ascii_fold[c];
+	a->orig[a->len] = (uint32_t)i;
+	a->len += word | a->inword;
+	a->inword = word;
+}
+
+/* True if none of the 8 bytes at s has its top bit set (all ASCII). */
+static inline int
+ascii8(const char *s)
+{
+	uint64_t w;
+
+	memcpy(&w, s, sizeof(w));
+	return (w & 0x8080808080808080ull) == 0;
+}
 
 /*
  * The ASCII run starting at s[i]: most feed text is ASCII, so this loop
@@ -524,41 +712,23 @@ static const char ascii_fold[128] = {
 static size_t
 norm_ascii(struct ntext *nt, const char *s, size_t i, size_t n)
 {
-	/*
-	 * Locals, not nt's fields: the compiler cannot know that the
-	 * stores into the arrays leave nt alone, and would reload them.
-	 */
-	char *out = nt->s;
-	uint32_t *orig = nt->orig, *tok = nt->tok;
-	size_t len = nt->len;
-	uint32_t ntok = nt->ntok;
-	int insep = nt->insep;
-	unsigned char c;
-	int word;
-	char f;
+	struct nascii a = { nt->s, nt->orig, nt->len, !nt->insep };
+	unsigned k;
 
 	/*
-	 * Without branches on the byte: words and separators alternate too
-	 * irregularly for branch prediction. Every byte is stored, and
-	 * kept (len advanced) unless it is a separator after a separator;
-	 * the caller's reserve leaves room for the one stored past the end.
+	 * Eight bytes at a time, unrolled, while they are all ASCII: one
+	 * test of the top bits and one loop step for eight bytes instead
+	 * of eight.
 	 */
-	for (; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c >= 0x80)
-			break;
-		f = ascii_fold[c];
-		word = f != 0;
-		ntok += (uint32_t)(word & insep);
-		out[len] = word ? f : ' ';
-		orig[len] = (uint32_t)i;
-		tok[len] = ntok - 1;
-		len += (size_t)(word | !insep);
-		insep = !word;
+	for (; n - i >= 8 && ascii8(s + i); i += 8) {
+#pragma GCC unroll 8
+		for (k = 0; k < 8; k++)
+			na_byte(&a, (unsigned char)s[i + k], i + k);
 	}
-	nt->len = len;
-	nt->ntok = ntok;
-	nt->insep = insep;
+	for (; i < n && (unsigned char)s[i] < 0x80; i++)
+		na_byte(&a, (unsigned char)s[i], i);
+	nt->len = a.len;
+	nt->insep = !a.inword;
 	return i;
 }
 
@@ -572,11 +742,11 @@ normalise(struct ntext *nt, const char *s, size_t n)
 	size_t i = 0;
 	utf8proc_int32_t cp;
 	utf8proc_ssize_t r;
+	size_t len;
 
 	if (n > TOPIC_FIELD_MAX)
 		n = TOPIC_FIELD_MAX;
 	nt->len = 0;
-	nt->ntok = 0;
 	nt->insep = 0;
 	nt_sep(nt, 0);
 	while (i < n) {
@@ -585,6 +755,11 @@ normalise(struct ntext *nt, const char *s, size_t n)
 		i = norm_ascii(nt, s, i, n);
 		if (i == n)
 			break;
+		len = norm_folded(nt, s, i, n);
+		if (len > 0) {
+			i += len;
+			continue;
+		}
 		r = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
 		    (utf8proc_ssize_t)(n - i), &cp);
 		if (r <= 0) {
@@ -650,6 +825,7 @@ ac_free(struct ac *ac)
 	free(ac->dict);
 	free(ac->out);
 	free(ac->refs);
+	free(ac->fold);
 	free(ac);
 }
 
@@ -1711,22 +1887,50 @@ ac_links(struct ac *ac)
 	free(queue);
 }
 
-/* Turns next[] from state numbers into rows with AC_EMIT (see struct ac). */
+/* The packed row of state s (see struct ac). */
+static uint32_t
+ac_row(const struct ac *ac, uint32_t s)
+{
+	return s * ac->rowlen + (AC_HASOUT(ac, s) || ac->dict[s] ? 1 : 0);
+}
+
+/*
+ * Turns next[] from state numbers into packed rows (see struct ac), in
+ * place, so that the largest automaton does not need twice its memory for
+ * a moment. A transition only moves up (to row(s) + c from s x nclass +
+ * c), so going from the last one down, each is read before it is
+ * overwritten. The slots left over between rows are never read.
+ */
 static void
 ac_pack(struct ac *ac)
 {
-	size_t i, n = (size_t)ac->nstates * ac->nclass;
-	uint32_t u;
+	uint32_t s, c, row;
+	size_t i;
 
-	for (i = 0; i < n; i++) {
-		u = ac->next[i];
-		ac->next[i] = u * ac->nclass |
-		    (AC_HASOUT(ac, u) || ac->dict[u] ? AC_EMIT : 0);
+	ac->rowlen = (ac->nclass + 2) & ~1u;
+	ac->next = xreallocarray(ac->next, (size_t)ac->nstates * ac->rowlen,
+	    sizeof(*ac->next));
+	for (s = ac->nstates; s-- > 0;) {
+		row = ac_row(ac, s);
+		for (c = ac->nclass; c-- > 0;)
+			ac->next[row + c] = ac_row(ac,
+			    ac->next[(size_t)s * ac->nclass + c]);
 	}
 	ac->maxdepth = 0;
 	for (i = 0; i < ac->nstates; i++)
 		if (ac->depth[i] > ac->maxdepth)
 			ac->maxdepth = ac->depth[i];
+}
+
+/* Notes which kinds of group t has, so that matching skips the others. */
+static void
+topic_kinds(struct topic *t)
+{
+	size_t g;
+
+	t->kinds = 0;
+	for (g = 0; g < t->ngroups; g++)
+		t->kinds |= 1u << t->groups[g].kind;
 }
 
 int
@@ -1750,8 +1954,10 @@ topic_set_compile(struct topic_set *ts, struct herald_err *err)
 	ac_outputs(ac, acc, nacc);
 	ac_links(ac);
 	ac_pack(ac);
+	ac->fold = fold_table();
 	ts->max_groups = ts->max_terms = 0;
 	for (i = 0; i < ts->ntopics; i++) {
+		topic_kinds(ts->topics[i]);
 		if (ts->topics[i]->ngroups > ts->max_groups)
 			ts->max_groups = ts->topics[i]->ngroups;
 		if (ts->topics[i]->nterms > ts->max_terms)
@@ -1775,7 +1981,7 @@ struct rhit {
 	uint32_t	 term;
 	uint32_t	 field;
 	uint32_t	 s, e;		/* [s, e) in the normalised field */
-	uint32_t	 t0, t1;	/* its first and last word */
+	uint32_t	 t0, t1;	/* its first and last word (hit_words()) */
 	uint32_t	 off;		/* byte offset in the original field */
 	uint32_t	 drop;		/* inside boilerplate */
 };
@@ -1935,22 +2141,81 @@ emit(const struct ac *ac, const struct ntext *nt, uint32_t field,
 			x->field = field;
 			x->s = (uint32_t)s;
 			x->e = (uint32_t)e;
-			x->t0 = nt->tok[s];
-			x->t1 = nt->tok[e - 1];
 			x->off = nt->orig[s];
 			x->drop = 0;
 		}
 	}
 }
 
-/* emit() for the state whose row (see struct ac) has AC_EMIT. */
+/* emit() for the state of an odd row (see struct ac). */
 static void
 emit_row(const struct ac *ac, const struct ntext *nt, uint32_t field,
     uint32_t row, size_t i, struct rhits *h)
 {
-	uint32_t o = row / ac->nclass;
+	uint32_t o = row / ac->rowlen;
 
 	emit(ac, nt, field, AC_HASOUT(ac, o) ? o : ac->dict[o], i, h);
+}
+
+/* The packed row after byte c from row s (see struct ac). */
+static inline size_t
+ac_step(const uint32_t *next, const uint8_t *cls, size_t s, unsigned char c)
+{
+	return next[s + cls[c]];
+}
+
+/* The number of spaces among s[0..n). */
+static uint32_t
+count_spaces(const char *s, size_t n)
+{
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t w, z;
+	uint32_t c = 0;
+	size_t i = 0;
+
+	/*
+	 * Eight bytes at a time: after the xor a space is a zero byte,
+	 * which the classic test turns into its byte's top bit; the
+	 * multiplication adds up those bits in the top byte.
+	 */
+	for (; n - i >= 8; i += 8) {
+		memcpy(&w, s + i, sizeof(w));
+		w ^= ones * ' ';
+		z = ~(((w & low7) + low7) | w | low7);
+		c += (uint32_t)(((z >> 7) * ones) >> 56);
+	}
+	for (; i < n; i++)
+		c += s[i] == ' ';
+	return c;
+}
+
+/*
+ * Fills in t0 and t1, the first and last word of each hit v[0..n) that
+ * scan() found in nt. scan() records hits in text order of their ends,
+ * so one pass counts the spaces up to each hit's last byte: its word is
+ * that count minus one, as the text has one space before every word.
+ */
+static void
+hit_words(const struct ntext *nt, struct rhit *v, size_t n)
+{
+	size_t k, pos = 0, last;
+	uint32_t nsp = 0;
+
+	for (k = 0; k < n; k++) {
+		/* The topics and terms of one pattern share its span. */
+		if (k > 0 && v[k].s == v[k - 1].s && v[k].e == v[k - 1].e) {
+			v[k].t0 = v[k - 1].t0;
+			v[k].t1 = v[k - 1].t1;
+			continue;
+		}
+		last = v[k].e - 1;
+		nsp += count_spaces(nt->s + pos, last - pos);
+		pos = last;
+		v[k].t1 = nsp - 1;
+		v[k].t0 = v[k].t1 - count_spaces(nt->s + v[k].s,
+		    last - v[k].s);
+	}
 }
 
 /* Hits of the second stream of scan() held back, at most. */
@@ -1975,83 +2240,117 @@ static void
 scan(const struct ac *ac, const struct ntext *nt, uint32_t field,
     struct rhits *h)
 {
-	const unsigned char *p = (const unsigned char *)nt->s;
+	const unsigned char *p = (const unsigned char *)nt->s, *q;
 	const uint32_t *next = ac->next;
 	const uint8_t *cls = ac->cls;
 	uint32_t pend_i[SCAN_PEND], pend_s[SCAN_PEND];
-	uint32_t sa = 0, sb = 0, xa, xb;
-	size_t i = 0, j = 0, k, mid = 0, np = 0, n = nt->len;
+	/* Rows as wide as the index, so that adding a class needs no cast. */
+	size_t sa = 0, sb = 0;
+	size_t i = 0, j = 0, k, mid = 0, np = 0, n = nt->len, gap, warm;
 
 	/* maxdepth is 0 when there is no pattern at all (an empty set). */
 	if (ac->maxdepth > 0 && n > 2 * (size_t)ac->maxdepth + 32) {
 		mid = (n + ac->maxdepth - 1) / 2;
-		j = mid - (ac->maxdepth - 1);
-		for (; i < mid && np < SCAN_PEND; i++, j++) {
-			xa = next[sa + cls[p[i]]];
-			xb = next[sb + cls[p[j]]];
-			sa = xa & ~AC_EMIT;
-			sb = xb & ~AC_EMIT;
-			if (xa & AC_EMIT)
-				emit_row(ac, nt, field, sa, i, h);
-			if ((xb & AC_EMIT) && j >= mid) {
-				pend_i[np] = (uint32_t)j;
-				pend_s[np++] = sb;
-			}
+		/*
+		 * The second pass is at j = i + gap, read through q: one
+		 * index and one test per step; whether the pending hits
+		 * are full is only asked when one is added.
+		 */
+		gap = mid - (ac->maxdepth - 1);
+		warm = ac->maxdepth - 1;
+		q = p + gap;
+		/* Until q reaches mid, its hits are the first pass's. */
+		for (; i < warm; i++) {
+			sa = ac_step(next, cls, sa, p[i]);
+			sb = ac_step(next, cls, sb, q[i]);
+			if (sa & 1)
+				emit_row(ac, nt, field, (uint32_t)sa, i, h);
 		}
 		for (; i < mid; i++) {
-			xa = next[sa + cls[p[i]]];
-			sa = xa & ~AC_EMIT;
-			if (xa & AC_EMIT)
-				emit_row(ac, nt, field, sa, i, h);
+			sa = ac_step(next, cls, sa, p[i]);
+			sb = ac_step(next, cls, sb, q[i]);
+			if (sa & 1)
+				emit_row(ac, nt, field, (uint32_t)sa, i, h);
+			if (sb & 1) {
+				pend_i[np] = (uint32_t)(i + gap);
+				pend_s[np++] = (uint32_t)sb;
+				if (np == SCAN_PEND) {
+					i++;
+					break;
+				}
+			}
+		}
+		j = i + gap;
+		for (; i < mid; i++) {
+			sa = ac_step(next, cls, sa, p[i]);
+			if (sa & 1)
+				emit_row(ac, nt, field, (uint32_t)sa, i, h);
 		}
 		for (k = 0; k < np; k++)
 			emit_row(ac, nt, field, pend_s[k], pend_i[k], h);
 	}
 	/* The second pass's rest, or the only pass of a short text. */
 	for (; j < n; j++) {
-		xb = next[sb + cls[p[j]]];
-		sb = xb & ~AC_EMIT;
-		if (xb & AC_EMIT)
-			emit_row(ac, nt, field, sb, j, h);
+		sb = ac_step(next, cls, sb, p[j]);
+		if (sb & 1)
+			emit_row(ac, nt, field, (uint32_t)sb, j, h);
 	}
 }
 
 /*
  * Per-call scratch for scoring, sized for the largest topic: on the
- * caller's stack unless some topic is larger than SC_INLINE.
+ * caller's stack unless some topic is larger than SC_INLINE groups or
+ * SC_INLINE x 64 terms. Nothing of it needs clearing up front. Keeping it
+ * off the heap matters more than its size suggests: glibc's malloc()
+ * consolidates its fast bins (malloc_consolidate()) for a request of
+ * 1 KiB or more, thousands of instructions when the evidence strings of
+ * earlier items have just been freed.
  */
 #define SC_INLINE	64
 
 struct scratch {
 	int		*bestf;		/* per group: best field, or -1 */
 	size_t		*first;		/* per group: the hit that counts */
-	uint32_t	*mark;		/* per term: stamp of (topic, field) */
-	uint32_t	 stamp;
-	void		*heap;
+	uint64_t	*seen;		/* per term, a bit: evidence in this field */
+	size_t		 nseen;		/* words of seen */
+	void		*heap;		/* bestf and first if not inline */
+	void		*sheap;		/* seen if not inline */
 	int		 ibestf[SC_INLINE];
 	size_t		 ifirst[SC_INLINE];
-	uint32_t	 imark[SC_INLINE * 4];
+	uint64_t	 iseen[SC_INLINE];
 };
 
+/*
+ * score_groups() sets the per-group arrays before it reads them, and
+ * tag_evidence() clears the bits for each field it starts.
+ */
 static void
 sc_init(struct scratch *sc, size_t ngroups, size_t nterms)
 {
-	size_t gsz = ngroups * (sizeof(size_t) + sizeof(int));
-
-	sc->stamp = 0;
-	sc->heap = NULL;
-	if (ngroups <= SC_INLINE && nterms <= SC_INLINE * 4) {
+	sc->heap = sc->sheap = NULL;
+	sc->nseen = (nterms + 63) / 64;
+	if (sc->nseen <= SC_INLINE)
+		sc->seen = sc->iseen;
+	else
+		sc->seen = sc->sheap = xreallocarray(NULL, sc->nseen,
+		    sizeof(*sc->seen));
+	if (ngroups <= SC_INLINE) {
 		sc->bestf = sc->ibestf;
 		sc->first = sc->ifirst;
-		sc->mark = sc->imark;
-		memset(sc->imark, 0, nterms * sizeof(*sc->mark));
 		return;
 	}
 	/* One block: the size_t array first, for its alignment. */
-	sc->heap = xcalloc(1, gsz + nterms * sizeof(uint32_t) + 1);
+	sc->heap = xreallocarray(NULL, ngroups,
+	    sizeof(size_t) + sizeof(int));
 	sc->first = sc->heap;
 	sc->bestf = (int *)(void *)(sc->first + ngroups);
-	sc->mark = (uint32_t *)(void *)(sc->bestf + ngroups);
+}
+
+static void
+sc_fini(struct scratch *sc)
+{
+	free(sc->heap);
+	free(sc->sheap);
 }
 
 /* A stretch of one field covered by boilerplate. */
@@ -2151,19 +2450,20 @@ drop_contained(const struct topic *t, struct rhit *h, size_t n)
 }
 
 /*
- * Whether some hit of group a and some hit of group b in field f are at
- * most dist words apart; *off gets the earlier one's offset.
+ * Whether some hit of group a and some hit of group b among the hits h of
+ * one field are at most dist words apart; *off gets the earlier one's
+ * offset.
  */
 static int
 near_field(const struct topic *t, const struct near *r, const struct rhit *h,
-    size_t n, uint32_t f, uint32_t *off)
+    size_t n, uint32_t *off)
 {
 	long long enda = -1, endb = -1, gap;
 	uint32_t offa = 0, offb = 0;
 	size_t i, g;
 
 	for (i = 0; i < n; i++) {
-		if (h[i].field != f || h[i].drop)
+		if (h[i].drop)
 			continue;
 		g = t->terms[h[i].term].group;
 		if (g != r->a && g != r->b)
@@ -2222,6 +2522,35 @@ hit_cmp(const void *a, const void *b)
 	return strcmp(x->term, y->term);
 }
 
+/*
+ * Sorts a tag's hits by hit_cmp(). They come nearly in order: the terms'
+ * by field and text position, then the few of the proximity rules. So an
+ * insertion sort has little to do, far less than qsort(). It is stable,
+ * as glibc's qsort() (a merge sort) is, so hits that compare equal keep
+ * their order either way; when the moves show the hits are not nearly in
+ * order after all, qsort() finishes the job.
+ */
+static void
+sort_tag_hits(struct topic_hit *v, size_t n)
+{
+	size_t i, j, moves = 0;
+	struct topic_hit x;
+
+	for (i = 1; i < n; i++) {
+		if (hit_cmp(&v[i - 1], &v[i]) <= 0)
+			continue;
+		x = v[i];
+		for (j = i; j > 0 && hit_cmp(&v[j - 1], &x) > 0; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+		moves += i - j;
+		if (moves > 8 * n + 64) {
+			qsort(v, n, sizeof(*v), hit_cmp);
+			return;
+		}
+	}
+}
+
 /* Sums the groups: each counts once, in its best field. */
 static double
 score_groups(const struct topic *t, const struct rhit *h, size_t n,
@@ -2248,20 +2577,51 @@ score_groups(const struct topic *t, const struct rhit *h, size_t n,
 	return score;
 }
 
-/* Adds the proximity rules; records their evidence in tag if not NULL. */
+/* lo[f] = the first of the hits h[0..n) in field f or later (lo[3] = n). */
+static void
+field_bounds(const struct rhit *h, size_t n, size_t *lo)
+{
+	uint32_t f;
+	size_t i = 0;
+
+	for (f = 0; f <= TOPIC_NFIELDS; f++) {
+		while (i < n && h[i].field < f)
+			i++;
+		lo[f] = i;
+	}
+}
+
+/*
+ * Adds the proximity rules; records their evidence in tag if not NULL.
+ * Needs sc as score_groups() left it.
+ */
 static double
 score_nears(const struct topic *t, const struct rhit *h, size_t n,
-    struct topic_tag *tag, size_t *cap)
+    const struct scratch *sc, struct topic_tag *tag, size_t *cap)
 {
 	double score = 0, w;
 	uint32_t f, off, bestoff = 0;
-	size_t i;
-	int best;
+	size_t i, lo[TOPIC_NFIELDS + 1];
+	int best, bounds = 0;
 
 	for (i = 0; i < t->nnears; i++) {
+		/*
+		 * A rule needs hits of both its groups (score groups, whose
+		 * hits that count score_groups() found): most topics an
+		 * item hits at all have few of their groups hit.
+		 */
+		if (sc->bestf[t->nears[i].a] < 0 ||
+		    sc->bestf[t->nears[i].b] < 0)
+			continue;
+		/* Each rule looks at one field at a time: find them once. */
+		if (!bounds) {
+			field_bounds(h, n, lo);
+			bounds = 1;
+		}
 		best = -1;
 		for (f = 0; f < TOPIC_NFIELDS; f++)
-			if (near_field(t, &t->nears[i], h, n, f, &off) &&
+			if (near_field(t, &t->nears[i], h + lo[f],
+			    lo[f + 1] - lo[f], &off) &&
 			    (best < 0 || t->fw[f] > t->fw[best])) {
 				best = (int)f;
 				bestoff = off;
@@ -2299,7 +2659,7 @@ static void
 tag_evidence(const struct topic *t, const struct rhit *h, size_t n,
     struct scratch *sc, struct topic_tag *tag, size_t *cap)
 {
-	uint32_t field = UINT32_MAX;
+	uint32_t field = UINT32_MAX, tm;
 	size_t i, g;
 	double w;
 
@@ -2309,16 +2669,32 @@ tag_evidence(const struct topic *t, const struct rhit *h, size_t n,
 			continue;
 		if (h[i].field != field) {
 			field = h[i].field;
-			sc->stamp++;
+			memset(sc->seen, 0, sc->nseen * sizeof(*sc->seen));
 		}
-		if (sc->mark[h[i].term] == sc->stamp || same_span(t, h, i))
+		tm = h[i].term;
+		if ((sc->seen[tm / 64] >> (tm % 64) & 1) || same_span(t, h, i))
 			continue;
-		sc->mark[h[i].term] = sc->stamp;
+		sc->seen[tm / 64] |= (uint64_t)1 << (tm % 64);
 		w = sc->first[g] == i ? t->groups[g].weight *
 		    t->fw[h[i].field] : 0;
 		tag_add_hit(tag, cap, t->terms[h[i].term].text,
 		    t->groups[g].name, h[i].field, h[i].off, w);
 	}
+}
+
+/* True if a hit of t's veto list is left after the boilerplate. */
+static int
+vetoed(const struct topic *t, const struct rhit *h, size_t n)
+{
+	size_t i;
+
+	if (!(t->kinds & 1u << GROUP_VETO))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!h[i].drop &&
+		    t->groups[t->terms[h[i].term].group].kind == GROUP_VETO)
+			return 1;
+	return 0;
 }
 
 /* Scores topic t on its hits h[0..n); appends a tag to out if it matches. */
@@ -2328,19 +2704,21 @@ score_topic(const struct topic *t, struct rhit *h, size_t n,
     size_t *ntagcap)
 {
 	struct topic_tag *tag;
-	size_t i, cap = 0;
+	size_t cap = 0;
 	double score;
 
 	if (t->since != DATE_NONE && published != DATE_NONE &&
 	    published < t->since)
 		return;
-	drop_boilerplate(t, h, n);
+	/* Most topics have no boilerplate: skip that pass. */
+	if (t->kinds & 1u << GROUP_BOILER)
+		drop_boilerplate(t, h, n);
 	drop_contained(t, h, n);
-	for (i = 0; i < n; i++)
-		if (!h[i].drop &&
-		    t->groups[t->terms[h[i].term].group].kind == GROUP_VETO)
-			return;
-	score = score_groups(t, h, n, sc) + score_nears(t, h, n, NULL, NULL);
+	if (vetoed(t, h, n))
+		return;
+	/* score_nears() reads what score_groups() leaves in sc. */
+	score = score_groups(t, h, n, sc);
+	score += score_nears(t, h, n, sc, NULL, NULL);
 	/* Tolerate rounding: 0.5 + 0.25 + ... must reach an exact threshold. */
 	if (score < t->threshold - 1e-9)
 		return;
@@ -2352,8 +2730,8 @@ score_topic(const struct topic *t, struct rhit *h, size_t n,
 	tag->score = score;
 	tag->threshold = t->threshold;
 	tag_evidence(t, h, n, sc, tag, &cap);
-	score_nears(t, h, n, tag, &cap);
-	qsort(tag->hits, tag->nhits, sizeof(*tag->hits), hit_cmp);
+	score_nears(t, h, n, sc, tag, &cap);
+	sort_tag_hits(tag->hits, tag->nhits);
 }
 
 int
@@ -2365,7 +2743,7 @@ topic_set_match(const struct topic_set *ts, const char *title,
 	struct rhits h;
 	struct scratch sc;
 	struct ntext nt;
-	size_t i, j, ntagcap = 0;
+	size_t i, j, from, ntagcap = 0;
 	uint32_t f;
 
 	memset(out, 0, sizeof(*out));
@@ -2374,11 +2752,14 @@ topic_set_match(const struct topic_set *ts, const char *title,
 	/* All scratch is this call's own: ts is only read. */
 	rh_init(&h);
 	nt_init(&nt);
+	nt.fold = ts->ac->fold;
 	for (f = 0; f < TOPIC_NFIELDS; f++) {
 		if (!field[f])
 			continue;
 		normalise(&nt, field[f], strlen(field[f]));
+		from = h.n;
 		scan(ts->ac, &nt, f, &h);
+		hit_words(&nt, h.v + from, h.n - from);
 	}
 	nt_fini(&nt);
 	if (h.n == 0)
@@ -2391,7 +2772,7 @@ topic_set_match(const struct topic_set *ts, const char *title,
 		score_topic(ts->topics[h.v[i].topic], h.v + i, j - i,
 		    published, &sc, out, &ntagcap);
 	}
-	free(sc.heap);
+	sc_fini(&sc);
 out:
 	rh_fini(&h);
 	return 0;

@@ -247,6 +247,57 @@ test_near(void **state)
 	topic_set_free(ts);
 }
 
+/*
+ * NEAR/n counts words, whatever separates them and whatever they are
+ * made of: runs of punctuation, quotes and dashes (General Punctuation),
+ * letters with accents, a ligature that becomes two letters, a soft
+ * hyphen that joins, an apostrophe that splits; also far into a long
+ * field, where the text no longer fits the inline buffers.
+ */
+static void
+test_near_counts_words(void **state)
+{
+	enum { PAD = 3000 };
+	struct topic_set *ts;
+	struct topic_result r;
+	const char *tail = "alpha, \xc3\xa9t\xc3\xa9 beta";
+	char *text;
+	size_t i;
+
+	(void)state;
+	ts = compile("[topic t]\nthreshold = 1.5\n"
+	    "[group a]\nweight = 0.5\nterms = alpha\n"
+	    "[group b]\nweight = 0.25\nterms = beta\n"
+	    "[near ab]\nweight = 1\nmatch = a NEAR/2 b\n");
+	/* «éx», ’ÿ’: two words between, the marks all separators. */
+	assert_true(tags(ts, "alpha \xe2\x80\x94 \xc2\xab\xc3\xa9x\xc2\xbb, "
+	    "\xe2\x80\x99\xc3\xbf\xe2\x80\x99 beta"));
+	/* "ﬁ" is "fi", one word: with "é" and "u", three. */
+	assert_false(tags(ts, "alpha \xef\xac\x81 \xc3\xa9 u beta"));
+	assert_true(tags(ts, "alpha \xef\xac\x81 \xc3\xa9 beta"));
+	/* A soft hyphen joins ("gaza"); an apostrophe splits ("x", "s"). */
+	assert_false(tags(ts, "alpha ga\xc2\xadza z y beta"));
+	assert_true(tags(ts, "alpha ga\xc2\xadza z beta"));
+	assert_true(tags(ts, "alpha x\xe2\x80\x99s beta"));
+	assert_false(tags(ts, "alpha x\xe2\x80\x99s t beta"));
+	text = malloc(PAD + strlen(tail) + 1);
+	assert_non_null(text);
+	for (i = 0; i < PAD; i += 6)
+		memcpy(text + i, "x, \xc3\xa9. ", 6);
+	strcpy(text + PAD, tail);
+	topic_set_match(ts, text, NULL, NULL, DATE_NONE, &r);
+	assert_int_equal(r.ntags, 1);
+	/* alpha, the near rule at alpha, beta. */
+	assert_int_equal(r.tags[0].nhits, 3);
+	assert_int_equal(r.tags[0].hits[0].offset, PAD);
+	assert_int_equal(r.tags[0].hits[1].offset, PAD);
+	assert_int_equal(r.tags[0].hits[2].offset,
+	    (size_t)(strstr(text + PAD, "beta") - text));
+	topic_result_fini(&r);
+	free(text);
+	topic_set_free(ts);
+}
+
 static void
 test_negative_weights(void **state)
 {
@@ -327,6 +378,39 @@ test_same_span_reported_once(void **state)
 	assert_int_equal(r.ntags, 1);
 	assert_int_equal(r.tags[0].nhits, 1);
 	assert_string_equal(r.tags[0].hits[0].term, "médiat*");
+	topic_result_fini(&r);
+	topic_set_free(ts);
+}
+
+/*
+ * One word in two groups: both are evidence at the same place, in the
+ * order of the groups, and each group's first hit carries its weight.
+ */
+static void
+test_same_term_in_two_groups(void **state)
+{
+	struct topic_set *ts;
+	struct topic_result r;
+
+	(void)state;
+	ts = compile("[topic t]\nthreshold = 0.5\n"
+	    "[group one]\nweight = 0.5\nterms = police, x\n"
+	    "[group two]\nweight = 0.25\nterms = y, police\n");
+	topic_set_match(ts, "x y police", "police", NULL, DATE_NONE, &r);
+	assert_int_equal(r.ntags, 1);
+	assert_true(r.tags[0].score == 0.75);
+	assert_int_equal(r.tags[0].nhits, 6);
+	assert_string_equal(r.tags[0].hits[0].term, "x");
+	assert_string_equal(r.tags[0].hits[1].term, "y");
+	assert_string_equal(r.tags[0].hits[2].group, "one");
+	assert_string_equal(r.tags[0].hits[3].group, "two");
+	assert_int_equal(r.tags[0].hits[2].offset, 4);
+	assert_int_equal(r.tags[0].hits[3].offset, 4);
+	assert_true(r.tags[0].hits[2].weight == 0);
+	assert_true(r.tags[0].hits[3].weight == 0);
+	assert_int_equal(r.tags[0].hits[4].field, TOPIC_FIELD_SUMMARY);
+	assert_string_equal(r.tags[0].hits[4].group, "one");
+	assert_string_equal(r.tags[0].hits[5].group, "two");
 	topic_result_fini(&r);
 	topic_set_free(ts);
 }
@@ -821,10 +905,12 @@ main(void)
 		cmocka_unit_test(test_prefix_suffix),
 		cmocka_unit_test(test_phrases_across_punctuation),
 		cmocka_unit_test(test_near),
+		cmocka_unit_test(test_near_counts_words),
 		cmocka_unit_test(test_negative_weights),
 		cmocka_unit_test(test_veto),
 		cmocka_unit_test(test_group_counts_once),
 		cmocka_unit_test(test_same_span_reported_once),
+		cmocka_unit_test(test_same_term_in_two_groups),
 		cmocka_unit_test(test_contained_hit_does_not_count),
 		cmocka_unit_test(test_variants),
 		cmocka_unit_test(test_arabic_hebrew_folding),
