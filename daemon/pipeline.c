@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -474,6 +475,8 @@ writer_thread(void *arg)
 	struct pipeline *p = arg;
 	struct batch *b;
 
+	/* Named for top -H, perf and /proc: "which thread is busy?" */
+	(void)prctl(PR_SET_NAME, "heraldd-writer", 0, 0, 0);
 	for (;;) {
 		uv_mutex_lock(&p->wmu);
 		while (!p->wtodo && !p->wstop)
@@ -666,6 +669,7 @@ parse_nice(void)
 	if (errno || cur >= PIPELINE_PARSE_NICE)
 		return;
 	(void)setpriority(PRIO_PROCESS, tid, PIPELINE_PARSE_NICE);
+	(void)prctl(PR_SET_NAME, "heraldd-parse", 0, 0, 0);
 }
 
 static void
