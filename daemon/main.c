@@ -21,6 +21,7 @@
 
 #include "config/conf.h"
 #include "config/topics.h"
+#include "daemon/ckpt.h"
 #include "daemon/ctl.h"
 #include "daemon/fetch.h"
 #include "daemon/log.h"
@@ -57,6 +58,7 @@ struct herald {
 	struct conf	**old_confs;	/* idem: a queued prune may use one */
 	size_t		 nold_confs;
 	struct store	*store;
+	struct ckpt	*ckpt;		/* NULL: the writer checkpoints */
 	struct fetcher	*fetch;
 	struct sched	*sched;
 	struct pipeline	*pipe;
@@ -573,9 +575,11 @@ stop(struct herald *h, const char *why)
 		if (h->pipe)
 			pipeline_writer_stats(h->pipe, &ws, &wc, &nb);
 		log_info("stopping: %s; loop_lag_ms max=%llu avg=%.1f "
-		    "polls=%ld writer_s=%.2f writer_cpu_s=%.2f batches=%ld",
+		    "polls=%ld writer_s=%.2f writer_cpu_s=%.2f batches=%ld "
+		    "checkpoints=%ld",
 		    why, (unsigned long long)h->lag.max_ms, h->lag.avg_ms,
-		    h->pipe ? pipeline_polls(h->pipe) : 0, ws, wc, nb);
+		    h->pipe ? pipeline_polls(h->pipe) : 0, ws, wc, nb,
+		    ckpt_count(h->ckpt));
 	}
 	sched_stop(h->sched);
 	ctl_close(h->ctl);
@@ -662,6 +666,7 @@ start(struct herald *h)
 	h->sched = sched_new(&h->loop, &so, run_cb, idle_cb, h);
 	h->pipe = pipeline_new(&h->loop, h->fetch, h->store, h->topics,
 	    done_cb, h);
+	pipeline_set_ckpt(h->pipe, h->ckpt);
 	if (init_handles(h))
 		return -1;
 	if (uv_signal_start(&h->sig_int, signal_cb, SIGINT) ||
@@ -741,6 +746,27 @@ load_config(struct herald *h)
 	return 0;
 }
 
+/*
+ * Checkpoints move to their own thread (daemon/ckpt.c); the writer keeps
+ * doing them itself if that cannot start, or once the WAL passes
+ * CKPT_LIMIT_PAGES (64 MiB of 4 KiB pages) because the checkpointer
+ * cannot keep up.
+ */
+#define CKPT_LIMIT_PAGES	16384
+
+static void
+start_ckpt(struct herald *h)
+{
+	struct herald_err err;
+
+	h->ckpt = ckpt_new(h->conf->database, &err);
+	if (!h->ckpt) {
+		log_warnx("%s (the writer checkpoints)", err.msg);
+		return;
+	}
+	store_wal_defer(h->store, CKPT_LIMIT_PAGES);
+}
+
 static void
 walk_close_cb(uv_handle_t *hd, void *arg)
 {
@@ -779,6 +805,9 @@ cleanup(struct herald *h, int loop_ok)
 	for (i = 0; i < h->nold_confs; i++)
 		conf_free(h->old_confs[i]);
 	free(h->old_confs);
+	/* After the writer thread (pipeline_free()), before the writer's
+	 * close, whose final checkpoint empties the WAL. */
+	ckpt_free(h->ckpt);
 	store_close(h->store);
 	topic_set_free(h->topics);
 	conf_free(h->conf);
@@ -850,6 +879,7 @@ main(int argc, char **argv)
 		log_warnx("%s", err.msg);
 		goto out;
 	}
+	start_ckpt(&h);
 	if (load_feeds(&h) ||
 	    store_count_items(h.store, &h.items_at_start, &err)) {
 		if (err.msg[0])

@@ -1,18 +1,16 @@
 #include "pipeline.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "config/retention.h"
+#include "daemon/ckpt.h"
 #include "daemon/fetch.h"
 #include "daemon/log.h"
+#include "daemon/prio.h"
 #include "daemon/sched.h"
 #include "feeds/date.h"
 #include "feeds/err.h"
@@ -78,6 +76,7 @@ struct pipeline {
 	uv_loop_t	*loop;
 	struct fetcher	*fetch;
 	struct store	*writer;
+	struct ckpt	*ckpt;		/* may be NULL: the writer checkpoints */
 	const struct topic_set *topics;
 	long		 polls;
 	long long	 last_poll;
@@ -342,6 +341,10 @@ job_done(struct job *j)
  */
 #define PIPELINE_GROUP_MAX	128
 
+/* The checkpointer is woken once the WAL holds this many pages (SQLite's
+ * own default for wal_autocheckpoint). */
+#define PIPELINE_CKPT_FRAMES	1000
+
 struct batch {
 	uv_work_t	 work;
 	struct pipeline	*p;
@@ -418,6 +421,8 @@ batch_work_cb(uv_work_t *w)
 	b->rc = store_commit(b->p->writer, &b->err);
 	if (b->rc)
 		store_rollback(b->p->writer);
+	else if (store_wal_frames(b->p->writer) >= PIPELINE_CKPT_FRAMES)
+		ckpt_kick(b->p->ckpt);
 	for (j = b->head; j; j = j->next)
 		job_release_doc(j);
 	b->ns = uv_hrtime() - t0;
@@ -464,7 +469,7 @@ batch_after_cb(uv_work_t *w, int status)
  * The writer has a thread of its own rather than a turn in libuv's pool:
  * it is the stage that cannot run in parallel, so it must never wait for
  * a core behind the parse jobs. The pool threads lower their priority
- * when they parse (parse_nice()), and this one keeps the daemon's.
+ * when they parse (prio_background()), and this one keeps the daemon's.
  * Measured on 2 CPUs: sharing the pool, the writer got two thirds of a
  * core and was busy 1.1 s longer than its CPU time in a cold poll of
  * 1000 feeds. One batch at a time: p->writing guards the hand-over.
@@ -652,26 +657,9 @@ evidence_ahead(struct topic_result *tr)
 /*
  * Parse jobs run below the writer's priority (writer_thread()): a pool
  * thread that parses gives way to the writer and the loop whenever they
- * want a core, and takes every core nobody else wants. Lowering one's
- * own priority needs no privilege; it is never raised again, and the
- * pool runs nothing latency-bound of ours.
+ * want a core, and takes every core nobody else wants. It is never
+ * raised again, and the pool runs nothing latency-bound of ours.
  */
-#define PIPELINE_PARSE_NICE	10
-
-static void
-parse_nice(void)
-{
-	id_t tid = (id_t)syscall(SYS_gettid);
-	int cur;
-
-	errno = 0;
-	cur = getpriority(PRIO_PROCESS, tid);
-	if (errno || cur >= PIPELINE_PARSE_NICE)
-		return;
-	(void)setpriority(PRIO_PROCESS, tid, PIPELINE_PARSE_NICE);
-	(void)prctl(PR_SET_NAME, "heraldd-parse", 0, 0, 0);
-}
-
 static void
 parse_work_cb(uv_work_t *w)
 {
@@ -679,7 +667,7 @@ parse_work_cb(uv_work_t *w)
 	struct feed_doc *doc;
 	size_t i;
 
-	parse_nice();
+	prio_background("heraldd-parse");
 	hash_sha256_hex(j->body, j->len, j->hash);
 	if (j->old_hash && !strcmp(j->old_hash, j->hash)) {
 		/* Same bytes as the last stored body: no parse, no write. */
@@ -737,7 +725,7 @@ parse_after_cb(uv_work_t *w, int status)
 /*
  * At most parse_max documents are parsed at once, one per CPU. The
  * writer is the one stage that cannot run in parallel; parse jobs run
- * below its priority (parse_nice()), so they take the cores it leaves.
+ * below its priority (prio_background()), so they take the cores it leaves.
  * (With parse jobs at the writer's priority it held only a quarter of a
  * core on 2 CPUs with 4 pool threads busy, hence one fewer than the CPUs
  * then; niced, all CPUs parse: cold N=1000 3.2 s -> 2.9 s, medians of 3.)
@@ -972,6 +960,12 @@ pipeline_drain(struct pipeline *p, void (*cb)(void *), void *arg)
 	p->drain_cb = cb;
 	p->drain_arg = arg;
 	maybe_drained(p);
+}
+
+void
+pipeline_set_ckpt(struct pipeline *p, struct ckpt *c)
+{
+	p->ckpt = c;
 }
 
 void

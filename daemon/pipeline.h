@@ -15,6 +15,7 @@
 
 #include <uv.h>
 
+struct ckpt;
 struct conf;
 struct fetcher;
 struct pipeline;
@@ -61,6 +62,11 @@ size_t		 pipeline_busy(const struct pipeline *p);
 /* Called once when busy drops to 0 after pipeline_drain() was asked. */
 void		 pipeline_drain(struct pipeline *p, void (*cb)(void *),
 		    void *arg);
+/*
+ * The writer wakes c when a commit leaves the WAL large (daemon/ckpt.h);
+ * c must outlive the pipeline's writer thread (pipeline_close()).
+ */
+void		 pipeline_set_ckpt(struct pipeline *p, struct ckpt *c);
 /*
  * Once drained: joins the writer thread and closes the pipeline's handle
  * (its close callback runs on the loop, so call before the loop ends).

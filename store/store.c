@@ -472,10 +472,11 @@ writer_setup(struct store *st, struct herald_err *err)
 	/*
 	 * FULL: NORMAL lost 64 % of acknowledged commits on power loss
 	 * (RELIABILITY.md §0.8). The limit (64 MiB) bounds the WAL that a
-	 * checkpoint leaves behind. The page cache (32 MiB, default 2 MiB)
+	 * checkpoint leaves behind. The page cache (8 MiB, default 2 MiB)
 	 * holds a whole group commit: when a transaction outgrows the cache,
 	 * SQLite spills dirty pages to the WAL and writes them again later;
-	 * with the default, ingesting the bench corpus wrote pages again.
+	 * with the default, ingesting the bench corpus wrote pages again. A
+	 * STORE_AUX connection (the checkpointer) reads no page twice.
 	 * temp_store=MEMORY keeps the statement and savepoint sub-journals
 	 * (every write statement in a group, and every FTS5 insert, takes a
 	 * savepoint) in memory: on disk, they made 65,640 of the 75,620
@@ -483,7 +484,11 @@ writer_setup(struct store *st, struct herald_err *err)
 	 */
 	rc = store_exec(st, "PRAGMA synchronous = FULL; "
 	    "PRAGMA journal_size_limit = 67108864; "
-	    "PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY", err);
+	    "PRAGMA temp_store = MEMORY", err);
+	if (!rc)
+		rc = store_exec(st, (st->flags & STORE_AUX) ?
+		    "PRAGMA cache_size = -256" : "PRAGMA cache_size = -8192",
+		    err);
 	if (rc)
 		goto out;
 	/*
@@ -540,7 +545,7 @@ open_db(struct store *st, struct herald_err *err)
 	 * arenas. Must be set before the first statement; failure is
 	 * harmless (the default stays).
 	 */
-	if (!(st->flags & STORE_RDONLY))
+	if (!(st->flags & (STORE_RDONLY | STORE_AUX)))
 		(void)sqlite3_db_config(st->db, SQLITE_DBCONFIG_LOOKASIDE, NULL,
 		    STORE_LOOKASIDE_SLOT, STORE_LOOKASIDE_SLOTS);
 	/*

@@ -20,6 +20,9 @@ struct store;
 struct topic_result;
 
 #define STORE_RDONLY	0x1	/* CLI queries: never writes, never migrates */
+/* A helper beside the writer (the checkpointer): no page cache or
+ * lookaside of the writer's size, for pages it never reads twice. */
+#define STORE_AUX	0x2
 
 /*
  * Process-wide SQLite set-up; call once from main() before any other
@@ -53,6 +56,20 @@ void	store_close(struct store *st);
 int	store_begin(struct store *st, struct herald_err *err);
 int	store_commit(struct store *st, struct herald_err *err);
 void	store_rollback(struct store *st);
+
+/*
+ * Checkpoints by another connection (store/wal.c). A writer that calls
+ * store_wal_defer() no longer copies the WAL into the database after its
+ * commits (SQLite's default every 1000 pages), unless the WAL has grown
+ * past limit pages: the checkpointer fell behind. store_wal_frames()
+ * says how many pages the WAL held after the last commit, to tell when
+ * to wake the checkpointer. store_checkpoint() is a PASSIVE checkpoint:
+ * it copies what no reader still needs, never waits for the writer, and
+ * fsyncs the database (synchronous=FULL). 0 or HERALD_E_DB.
+ */
+void	store_wal_defer(struct store *st, int limit);
+int	store_wal_frames(const struct store *st);
+int	store_checkpoint(struct store *st, struct herald_err *err);
 
 /*
  * PRAGMA quick_check (RELIABILITY.md S7): 0, or HERALD_E_DB naming the

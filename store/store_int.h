@@ -77,6 +77,10 @@ struct store {
 	 */
 	int64_t		 fts_lo;
 	int64_t		 fts_hi;
+	/* store_wal_defer(): frames in the WAL after the last commit, and
+	 * the size at which this connection checkpoints after all. */
+	int		 wal_frames;
+	int		 wal_limit;
 };
 
 /* An internal write transaction: BEGIN IMMEDIATE, or a savepoint in a group. */

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <sqlite3.h>
 
 #include "feeds/date.h"
@@ -831,6 +833,73 @@ test_migrate(void **state)
 	}
 }
 
+/* ---- checkpoints by a second connection (store/wal.c) ---- */
+
+static off_t
+file_size(const char *path)
+{
+	struct stat sb;
+
+	assert_int_equal(stat(path, &sb), 0);
+	return sb.st_size;
+}
+
+/* Commits ndocs documents of 50 items with 2 KB summaries each. */
+static void
+fill(struct fx *fx, int base, int ndocs)
+{
+	struct store_commit_stats cs;
+	struct feed_item *it;
+	struct feed_doc *d;
+	char guid[32], *big;
+	int i, k;
+
+	big = xmalloc(2048);
+	memset(big, 'x', 2047);
+	big[2047] = '\0';
+	for (i = 0; i < ndocs; i++) {
+		d = doc_new();
+		for (k = 0; k < 50; k++) {
+			snprintf(guid, sizeof(guid), "w%d-%d", base + i, k);
+			it = add(d, guid, NULL, guid, 1000 + k);
+			free(it->summary);
+			it->summary = xstrdup(big);
+		}
+		assert_int_equal(commit(fx, fx->feed_a, 100 + i, d, &cs), 0);
+		feed_doc_free(d);
+	}
+	free(big);
+}
+
+static void
+test_wal_defer(void **state)
+{
+	struct fx *fx = *state;
+	struct herald_err err = { "" };
+	struct store *ck = NULL;
+	off_t before;
+
+	/* Deferred without a limit: the writer leaves the WAL alone. */
+	store_wal_defer(fx->st, 0);
+	before = file_size(fx->path);
+	fill(fx, 0, 40);
+	assert_true(store_wal_frames(fx->st) >= 1000);
+	assert_true(file_size(fx->path) < before + 1024 * 1024);
+	/* A second connection copies it into the database. */
+	assert_int_equal(store_open(fx->path, 0, &ck, &err), 0);
+	assert_int_equal(store_checkpoint(ck, &err), 0);
+	assert_true(file_size(fx->path) > before + 4 * 1024 * 1024);
+	store_close(ck);
+	assert_int_equal(count_items(fx->st), 2000);
+	assert_int_equal(store_check(fx->st, &err), 0);
+	/* Past its limit the writer checkpoints after all. */
+	store_wal_defer(fx->st, 200);
+	before = file_size(fx->path);
+	fill(fx, 100, 10);
+	assert_true(file_size(fx->path) > before + 512 * 1024);
+	assert_int_equal(count_items(fx->st), 2500);
+}
+
 /*
  * S5: a write that starts as a read fails at once with BUSY_SNAPSHOT,
  * whatever busy_timeout says; so no store/ source may open a write
@@ -886,6 +955,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_topic_time, setup_store,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_migrate, setup_dir,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_wal_defer, setup_store,
 		    teardown),
 		cmocka_unit_test(test_no_deferred_begin),
 	};
