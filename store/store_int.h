@@ -121,6 +121,14 @@ int	store_tag_put(struct store *st, sqlite3_stmt *s, int64_t item_id,
 	    const struct topic_tag *t, int64_t now, struct herald_err *err);
 
 /*
+ * Appends s to b as a JSON string, or null for NULL, exactly as jansson
+ * dumps it (store/json.c). -1 when s is not UTF-8 (JSON has no string
+ * for it; nothing is appended then) or when b is full.
+ */
+struct buf;
+int	store_json_string(struct buf *b, const char *s);
+
+/*
  * Formats "PATH: what: sqlite message" into err and returns HERALD_E_BUSY
  * for SQLITE_BUSY/SQLITE_LOCKED, else HERALD_E_DB.
  */

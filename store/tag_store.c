@@ -17,7 +17,6 @@
 
 #include "feeds/buf.h"
 #include "feeds/err.h"
-#include "feeds/text.h"
 #include "feeds/topic.h"
 #include "feeds/xmem.h"
 #include "store/store_int.h"
@@ -256,45 +255,12 @@ field_name(enum topic_field f)
  * and dumped: a tag carries some thirty hits, and json_object() plus
  * json_dumps() cost about 18,000 instructions a hit, a tenth of all the
  * daemon's work on a cold poll. The record is fixed; jansson still
- * escapes any string that needs it, and prints exactly what this does
- * (tests/unit/test_tag_store.c compares the two).
+ * escapes any string that needs it (store_json_string()), and prints
+ * exactly what this does (tests/unit/test_tag_store.c compares the two).
  */
 
 /* Far beyond any tag's hits; a runaway is refused, not kept. */
 #define EVIDENCE_MAX	(16u << 20)
-
-/* Appends s as a JSON string (null for NULL); -1 if it is not UTF-8. */
-static int
-put_json_string(struct buf *b, const char *s)
-{
-	size_t i, n;
-	json_t *j;
-	char *q;
-	int rc;
-
-	if (!s)
-		return buf_puts(b, "null");
-	n = strlen(s);
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == '"' || s[i] == '\\')
-			break;
-	if (i == n && text_utf8_valid(s, n)) {
-		if (buf_putc(b, '"') || buf_append(b, s, n) ||
-		    buf_putc(b, '"'))
-			return -1;
-		return 0;
-	}
-	j = json_string(s);
-	if (!j)
-		return -1;
-	q = json_dumps(j, JSON_ENCODE_ANY);
-	json_decref(j);
-	if (!q)
-		return -1;
-	rc = buf_puts(b, q);
-	free(q);
-	return rc;
-}
 
 /*
  * Appends w as jansson prints a real with JSON_REAL_PRECISION(6): "%.6g",
@@ -332,8 +298,8 @@ put_json_real(struct buf *b, double w)
 static int
 put_hit(struct buf *b, const struct topic_hit *h)
 {
-	if (buf_puts(b, "{\"term\":") || put_json_string(b, h->term) ||
-	    buf_puts(b, ",\"group\":") || put_json_string(b, h->group) ||
+	if (buf_puts(b, "{\"term\":") || store_json_string(b, h->term) ||
+	    buf_puts(b, ",\"group\":") || store_json_string(b, h->group) ||
 	    buf_printf(b, ",\"field\":\"%s\",\"offset\":%zu,\"weight\":",
 	    field_name(h->field), h->offset) ||
 	    put_json_real(b, h->weight) || buf_putc(b, '}'))

@@ -488,10 +488,25 @@ test_doc_insert(void **state)
 	struct tdoc t;
 	char buf[128];
 
+	static char *cats[] = { "World", "Mid\"East\\", "\xc3", NULL,
+	    "Caf\xc3\xa9", "tab\there" };
+	static char *bad[] = { "\xff" };
+
 	three_items(&t);
 	t.items[0].content = "Full text.";
 	t.items[0].content_html = "<p>Full <b>text</b>.</p>";
+	t.items[0].categories = cats;
+	t.items[0].ncategories = 6;
+	t.items[1].categories = bad;
+	t.items[1].ncategories = 1;
 	assert_int_equal(commit(fx, fx->feed_a, 1000, &t, 0, &cs), 0);
+	/* Categories as JSON; one that is not UTF-8 is left out. */
+	raw_text(fx->path, "SELECT categories FROM items WHERE id = 1", buf,
+	    sizeof(buf));
+	assert_string_equal(buf, "[\"World\",\"Mid\\\"East\\\\\","
+	    "\"Caf\xc3\xa9\",\"tab\\there\"]");
+	assert_int_equal(raw_int(fx->path, "SELECT categories IS NULL FROM"
+	    " items WHERE id = 2"), 1);
 	assert_int_equal(cs.items, 3);
 	assert_int_equal(cs.inserted, 3);
 	/* The markup is kept beside the text the index and tagger see. */
