@@ -394,6 +394,38 @@ test_atom_text_types(void **state)
 }
 
 /*
+ * The whitespace between frame elements is not kept (characters_cb()),
+ * but whitespace in content is: between inline XHTML elements, and in an
+ * rdf:RDF or item that content carries.
+ */
+static void
+test_frame_whitespace(void **state)
+{
+	static const char feed[] =
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  \n"
+	    "  <entry>\n    <title>  spaced  </title>\n"
+	    "    <content type=\"xhtml\"><div xmlns="
+	    "\"http://www.w3.org/1999/xhtml\"><b>a</b> <i>b</i>\n"
+	    "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax"
+	    "-ns#\"> <item xmlns=\"http://purl.org/rss/1.0/\"> x </item>"
+	    " </rdf:RDF></div></content>\n  </entry>\n</feed>\n";
+	struct herald_err err;
+	struct feed_doc *doc;
+
+	(void)state;
+	doc = parse_str(feed, &err);
+	assert_non_null(doc);
+	assert_int_equal(doc->nitems, 1);
+	assert_string_equal(doc->items[0].title, "spaced");
+	assert_non_null(strstr(doc->items[0].content_html,
+	    "<b>a</b> <i>b</i>"));
+	assert_non_null(strstr(doc->items[0].content_html,
+	    "<RDF> <item> x </item> </RDF>"));
+	assert_non_null(strstr(doc->items[0].content, "a b"));
+	feed_doc_free(doc);
+}
+
+/*
  * Atom's entry elements written into RSS without the Atom namespace
  * (podcast generators do) still give the id and dates; an <image> that
  * a feed nests in a <category> titles an item that has no title, and is
@@ -1409,6 +1441,7 @@ main(void)
 		cmocka_unit_test(test_atom10_xml_base),
 		cmocka_unit_test(test_atom03),
 		cmocka_unit_test(test_atom_text_types),
+		cmocka_unit_test(test_frame_whitespace),
 		cmocka_unit_test(test_rss_atom_style_elements),
 		cmocka_unit_test(test_unsafe_base),
 		cmocka_unit_test(test_cdf),
