@@ -263,18 +263,19 @@ field_name(enum topic_field f)
 #define EVIDENCE_MAX	(16u << 20)
 
 /*
- * Appends w as jansson prints a real with JSON_REAL_PRECISION(6): "%.6g",
- * ".0" when neither a point nor an exponent shows, and no '+' or leading
- * zeros in the exponent. -1 for NaN and infinities (no JSON for them).
+ * Formats w as jansson prints a real with JSON_REAL_PRECISION(6) into
+ * num: "%.6g", ".0" when neither a point nor an exponent shows, and no '+'
+ * or leading zeros in the exponent. -1 for NaN and infinities (no JSON
+ * for them).
  */
 static int
-put_json_real(struct buf *b, double w)
+format_real(char num[64], double w)
 {
-	char num[64], *e, *d;
+	char *e, *d;
 
 	if (!isfinite(w))
 		return -1;
-	snprintf(num, sizeof(num), "%.6g", w);
+	snprintf(num, 64, "%.6g", w);
 	for (d = num; *d; d++)
 		if (*d == ',')
 			*d = '.';	/* a locale's decimal comma */
@@ -291,18 +292,55 @@ put_json_real(struct buf *b, double w)
 			d++;
 		memmove(e, d, strlen(d) + 1);
 	}
-	return buf_puts(b, num);
+	return 0;
+}
+
+/*
+ * The weights of one tag's hits are a handful of values from the topic
+ * file: each is formatted once (snprintf costs more than the rest of a
+ * hit).
+ */
+struct weight_memo {
+	int		 valid;
+	double		 w;
+	char		 num[64];
+};
+
+static int
+put_weight(struct buf *b, struct weight_memo *m, double w)
+{
+	if (!m->valid || memcmp(&m->w, &w, sizeof(w)) != 0) {
+		if (format_real(m->num, w))
+			return -1;
+		m->w = w;
+		m->valid = 1;
+	}
+	return buf_puts(b, m->num);
+}
+
+static int
+put_size(struct buf *b, size_t v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+
+	do
+		tmp[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return buf_append(b, tmp + i, sizeof(tmp) - i);
 }
 
 /* One hit as {"term", "group", "field", "offset", "weight"}. */
 static int
-put_hit(struct buf *b, const struct topic_hit *h)
+put_hit(struct buf *b, struct weight_memo *m, const struct topic_hit *h)
 {
 	if (buf_puts(b, "{\"term\":") || store_json_string(b, h->term) ||
 	    buf_puts(b, ",\"group\":") || store_json_string(b, h->group) ||
-	    buf_printf(b, ",\"field\":\"%s\",\"offset\":%zu,\"weight\":",
-	    field_name(h->field), h->offset) ||
-	    put_json_real(b, h->weight) || buf_putc(b, '}'))
+	    buf_puts(b, ",\"field\":\"") ||
+	    buf_puts(b, field_name(h->field)) ||
+	    buf_puts(b, "\",\"offset\":") || put_size(b, h->offset) ||
+	    buf_puts(b, ",\"weight\":") || put_weight(b, m, h->weight) ||
+	    buf_putc(b, '}'))
 		return -1;
 	return 0;
 }
@@ -314,6 +352,7 @@ store_tag_evidence(const struct topic_tag *t, char **out,
 {
 	const char *name = t->topic ? t->topic : "(unnamed)";
 	const struct topic_hit *h;
+	struct weight_memo memo = { 0 };
 	struct buf b;
 	size_t i;
 	int rc = 0;
@@ -324,7 +363,7 @@ store_tag_evidence(const struct topic_tag *t, char **out,
 		goto nomem;
 	for (i = 0; i < t->nhits; i++) {
 		h = &t->hits[i];
-		if ((i && buf_putc(&b, ',')) || put_hit(&b, h)) {
+		if ((i && buf_putc(&b, ',')) || put_hit(&b, &memo, h)) {
 			rc = herald_err_set(err, HERALD_E_INVAL,
 			    "topic %s: evidence for term \"%.40s\" is not "
 			    "representable in JSON", name,
