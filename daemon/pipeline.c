@@ -4,8 +4,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sys/prctl.h>
-
 #include "config/retention.h"
 #include "daemon/ckpt.h"
 #include "daemon/fetch.h"
@@ -481,7 +479,7 @@ writer_thread(void *arg)
 	struct batch *b;
 
 	/* Named for top -H, perf and /proc: "which thread is busy?" */
-	(void)prctl(PR_SET_NAME, "heraldd-writer", 0, 0, 0);
+	prio_name("heraldd-writer");
 	for (;;) {
 		uv_mutex_lock(&p->wmu);
 		while (!p->wtodo && !p->wstop)

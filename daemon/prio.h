@@ -9,10 +9,12 @@
 #define PRIO_BACKGROUND	10
 
 /*
- * Lowers the calling thread's priority to nice PRIO_BACKGROUND (never
- * raises it: that would need a privilege) and names it (top -H, perf).
+ * Names the calling thread and lowers its priority to nice
+ * PRIO_BACKGROUND (never raises it: that would need a privilege).
  * Idempotent and cheap enough to call once per job.
  */
 void	prio_background(const char *name);
+/* Names the calling thread (top -H, perf, /proc/.../comm). */
+void	prio_name(const char *name);
 
 #endif
