@@ -230,6 +230,8 @@ status_json(struct herald *h)
 	json_object_set_new(r, "last_cycle", pipeline_last_poll(h->pipe) ?
 	    json_string(date_format_rfc3339(pipeline_last_poll(h->pipe),
 	    when)) : json_null());
+	json_object_set_new(r, "index_merges",
+	    json_integer(pipeline_merges(h->pipe)));
 	json_object_set_new(r, "loop_lag_ms", json_pack("{s:I, s:I, s:f}",
 	    "last", (json_int_t)h->lag.last_ms,
 	    "max", (json_int_t)h->lag.max_ms, "avg", h->lag.avg_ms));
@@ -576,10 +578,11 @@ stop(struct herald *h, const char *why)
 			pipeline_writer_stats(h->pipe, &ws, &wc, &nb);
 		log_info("stopping: %s; loop_lag_ms max=%llu avg=%.1f "
 		    "polls=%ld writer_s=%.2f writer_cpu_s=%.2f batches=%ld "
-		    "checkpoints=%ld",
+		    "checkpoints=%ld index_merges=%ld",
 		    why, (unsigned long long)h->lag.max_ms, h->lag.avg_ms,
 		    h->pipe ? pipeline_polls(h->pipe) : 0, ws, wc, nb,
-		    ckpt_count(h->ckpt));
+		    ckpt_count(h->ckpt), h->pipe ? pipeline_merges(h->pipe) :
+		    0);
 	}
 	sched_stop(h->sched);
 	ctl_close(h->ctl);
@@ -667,6 +670,7 @@ start(struct herald *h)
 	h->pipe = pipeline_new(&h->loop, h->fetch, h->store, h->topics,
 	    done_cb, h);
 	pipeline_set_ckpt(h->pipe, h->ckpt);
+	pipeline_set_idle_merge(h->pipe, !h->once);
 	if (init_handles(h))
 		return -1;
 	if (uv_signal_start(&h->sig_int, signal_cb, SIGINT) ||

@@ -1,5 +1,6 @@
 #include "pipeline.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -97,6 +98,12 @@ struct pipeline {
 	struct batch	*wtodo;		/* for the thread, under wmu */
 	struct batch	*wdone;		/* for the loop, under wmu */
 	int		 wstop;		/* under wmu */
+	/* Index merges when idle (merge_step()); all under wmu. */
+	int		 merge_idle;	/* allowed: not --once */
+	int		 merge_due;	/* a batch committed since the last */
+	long		 merges;	/* steps that merged something */
+	int		 merge_rc;	/* a failed step, for the loop to log */
+	char		 merge_msg[256];
 	int		 wrunning;	/* the thread was started, not joined */
 	int		 wopen;		/* wasync is open */
 	size_t		 busy;
@@ -343,6 +350,17 @@ job_done(struct job *j)
  * own default for wal_autocheckpoint). */
 #define PIPELINE_CKPT_FRAMES	1000
 
+/*
+ * Full-text index merges (store_fts_merge(), schema v6) wait until no
+ * batch has come for this long: between two batches of a burst the loop
+ * needs a moment to hand the next one over, and a merge started there
+ * would put back into the burst the work v6 took out of it. Each step
+ * writes about this many pages (a few tens of ms), so a batch arriving
+ * during one waits for that step only.
+ */
+#define PIPELINE_MERGE_IDLE_NS	(200 * 1000000ull)
+#define PIPELINE_MERGE_PAGES	128
+
 struct batch {
 	uv_work_t	 work;
 	struct pipeline	*p;
@@ -472,28 +490,72 @@ batch_after_cb(uv_work_t *w, int status)
  * core and was busy 1.1 s longer than its CPU time in a cold poll of
  * 1000 feeds. One batch at a time: p->writing guards the hand-over.
  */
+/*
+ * One step of index merging on the writer thread, when it has been idle
+ * (writer_thread()). A failure stops the merging until the next batch
+ * and is handed to the loop to log: the index stays correct, only more
+ * fragmented, and FTS5 still merges at its crisis threshold.
+ */
+static void
+merge_step(struct pipeline *p)
+{
+	struct herald_err err;
+	int rc, worked = 0;
+
+	rc = store_fts_merge(p->writer, PIPELINE_MERGE_PAGES, &worked, &err);
+	if (!rc && store_wal_frames(p->writer) >= PIPELINE_CKPT_FRAMES)
+		ckpt_kick(p->ckpt);
+	uv_mutex_lock(&p->wmu);
+	if (rc || !worked)
+		p->merge_due = 0;
+	if (worked)
+		p->merges++;
+	if (rc) {
+		p->merge_rc = rc;
+		snprintf(p->merge_msg, sizeof(p->merge_msg), "%s", err.msg);
+	}
+	uv_mutex_unlock(&p->wmu);
+	if (rc)
+		uv_async_send(&p->wasync);
+}
+
 static void
 writer_thread(void *arg)
 {
 	struct pipeline *p = arg;
 	struct batch *b;
+	int idle = 0, merge;
 
 	/* Named for top -H, perf and /proc: "which thread is busy?" */
 	prio_name("heraldd-writer");
 	for (;;) {
 		uv_mutex_lock(&p->wmu);
-		while (!p->wtodo && !p->wstop)
-			uv_cond_wait(&p->wcond, &p->wmu);
+		while (!p->wtodo && !p->wstop && !(idle && p->merge_due)) {
+			if (p->merge_idle && p->merge_due) {
+				if (uv_cond_timedwait(&p->wcond, &p->wmu,
+				    PIPELINE_MERGE_IDLE_NS) == UV_ETIMEDOUT)
+					idle = 1;
+			} else
+				uv_cond_wait(&p->wcond, &p->wmu);
+		}
 		b = p->wtodo;
 		p->wtodo = NULL;
+		merge = !b && !p->wstop;
 		uv_mutex_unlock(&p->wmu);
-		if (!b)
+		if (b) {
+			idle = 0;
+			batch_work_cb(&b->work);
+			uv_mutex_lock(&p->wmu);
+			p->wdone = b;
+			if (!b->rc)
+				p->merge_due = 1;
+			uv_mutex_unlock(&p->wmu);
+			uv_async_send(&p->wasync);
+			continue;
+		}
+		if (!merge)
 			break;
-		batch_work_cb(&b->work);
-		uv_mutex_lock(&p->wmu);
-		p->wdone = b;
-		uv_mutex_unlock(&p->wmu);
-		uv_async_send(&p->wasync);
+		merge_step(p);
 	}
 }
 
@@ -504,10 +566,18 @@ writer_done_cb(uv_async_t *a)
 	struct pipeline *p = a->data;
 	struct batch *b;
 
+	char msg[sizeof(p->merge_msg)];
+	int merge_rc;
+
 	uv_mutex_lock(&p->wmu);
 	b = p->wdone;
 	p->wdone = NULL;
+	merge_rc = p->merge_rc;
+	p->merge_rc = 0;
+	memcpy(msg, p->merge_msg, sizeof(msg));
 	uv_mutex_unlock(&p->wmu);
+	if (merge_rc)
+		log_warnx("store: merging the search index: %s", msg);
 	if (!b)
 		return;
 	/* Idle again: the handle no longer keeps the loop alive. */
@@ -850,6 +920,8 @@ pipeline_new(uv_loop_t *loop, struct fetcher *fetch, struct store *writer,
 	}
 	p->done = done;
 	p->arg = arg;
+	/* The index may hold what --once runs or a crash left unmerged. */
+	p->merge_due = 1;
 	if (uv_mutex_init(&p->wmu) || uv_cond_init(&p->wcond)) {
 		/* Neither can fail on Linux but for want of memory. */
 		log_warnx("pipeline: cannot set up the writer's lock");
@@ -958,6 +1030,26 @@ pipeline_drain(struct pipeline *p, void (*cb)(void *), void *arg)
 	p->drain_cb = cb;
 	p->drain_arg = arg;
 	maybe_drained(p);
+}
+
+void
+pipeline_set_idle_merge(struct pipeline *p, int on)
+{
+	uv_mutex_lock(&p->wmu);
+	p->merge_idle = on;
+	uv_cond_signal(&p->wcond);
+	uv_mutex_unlock(&p->wmu);
+}
+
+long
+pipeline_merges(struct pipeline *p)
+{
+	long n;
+
+	uv_mutex_lock(&p->wmu);
+	n = p->merges;
+	uv_mutex_unlock(&p->wmu);
+	return n;
 }
 
 void

@@ -68,6 +68,13 @@ void		 pipeline_drain(struct pipeline *p, void (*cb)(void *),
  */
 void		 pipeline_set_ckpt(struct pipeline *p, struct ckpt *c);
 /*
+ * on: the writer merges the full-text index once it has had nothing to
+ * store for a moment (a daemon; --once leaves that to FTS5's own crisis
+ * merges). pipeline_merges(): merge steps that did work so far.
+ */
+void		 pipeline_set_idle_merge(struct pipeline *p, int on);
+long		 pipeline_merges(struct pipeline *p);
+/*
  * Once drained: joins the writer thread and closes the pipeline's handle
  * (its close callback runs on the loop, so call before the loop ends).
  */

@@ -329,12 +329,9 @@ store_vacuum(struct store *st, struct herald_err *err)
 {
 	int rc;
 
-	rc = store_check_writable(st, err);
+	rc = store_check_alone(st, "vacuum", err);
 	if (rc)
 		return rc;
-	if (st->group)
-		return herald_err_set(err, HERALD_E_INVAL,
-		    "%s: vacuum inside a group transaction", st->path);
 	/*
 	 * VACUUM rewrites the file through the WAL; the checkpoint puts it
 	 * in place and TRUNCATE gives the WAL's space back.

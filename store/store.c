@@ -59,6 +59,19 @@ store_check_writable(struct store *st, struct herald_err *err)
 }
 
 int
+store_check_alone(struct store *st, const char *what,
+    struct herald_err *err)
+{
+	int rc;
+
+	rc = store_check_writable(st, err);
+	if (!rc && st->group)
+		rc = herald_err_set(err, HERALD_E_INVAL,
+		    "%s: %s inside a group transaction", st->path, what);
+	return rc;
+}
+
+int
 store_stmt(struct store *st, enum store_stmt_id id, const char *sql,
     sqlite3_stmt **out, struct herald_err *err)
 {
@@ -543,7 +556,8 @@ open_db(struct store *st, struct herald_err *err)
 	 * SQLite's own slab; the default is 1200 x 100) keeps them off the
 	 * process allocator, where the parse threads contend for the same
 	 * arenas. Must be set before the first statement; failure is
-	 * harmless (the default stays).
+	 * harmless (the default stays). Debian 12's libsqlite3 is built with
+	 * SQLITE_OMIT_LOOKASIDE, which makes this a no-op there.
 	 */
 	if (!(st->flags & (STORE_RDONLY | STORE_AUX)))
 		(void)sqlite3_db_config(st->db, SQLITE_DBCONFIG_LOOKASIDE, NULL,

@@ -72,6 +72,17 @@ int	store_wal_frames(const struct store *st);
 int	store_checkpoint(struct store *st, struct herald_err *err);
 
 /*
+ * Merges full-text index segments (store/fts_merge.c), in a transaction
+ * of its own, outside any group: FTS5 writes at most about pages pages
+ * (4 KiB each) and stops. *worked is 1 when there was something to
+ * merge, 0 when every level of the index holds fewer than four segments
+ * (FTS5's usermerge): call it again while it works and the writer has
+ * nothing else to do. 0, HERALD_E_INVAL inside a group, or HERALD_E_DB.
+ */
+int	store_fts_merge(struct store *st, int pages, int *worked,
+	    struct herald_err *err);
+
+/*
  * PRAGMA quick_check (RELIABILITY.md S7): 0, or HERALD_E_DB naming the
  * first problem. O(size of the database).
  */

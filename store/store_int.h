@@ -16,7 +16,7 @@ struct herald_err;
 /* Written into the header by the first migration: "HRLD". */
 #define STORE_APPLICATION_ID	0x48524c44
 /* The schema this binary writes; store_schema_step() has this many steps. */
-#define STORE_SCHEMA_VERSION	5
+#define STORE_SCHEMA_VERSION	6
 #define STORE_BUSY_TIMEOUT_MS	5000
 
 /*
@@ -41,6 +41,7 @@ struct herald_err;
 	X(REV_SAVE)							\
 	X(FTS_INSERT)							\
 	X(FTS_DELETE)							\
+	X(FTS_MERGE)							\
 	X(ITEM_INSERT)							\
 	X(ITEM_FIND)							\
 	X(ITEM_SEEN)							\
@@ -137,6 +138,9 @@ int	store_err(struct store *st, int rc, struct herald_err *err,
 
 /* Returns HERALD_E_INVAL with err set when st was opened read-only. */
 int	store_check_writable(struct store *st, struct herald_err *err);
+/* Writable and no group open: what needs a transaction of its own. */
+int	store_check_alone(struct store *st, const char *what,
+	    struct herald_err *err);
 
 /*
  * Returns in *out the statement of slot id, preparing sql the first time.

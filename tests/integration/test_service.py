@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """heraldd as a service: the sd_notify protocol (READY, STATUS,
 RELOADING/READY on SIGHUP, STOPPING) read from a NOTIFY_SOCKET the test
-owns; a SIGHUP with a broken topic file keeps the old rules running; SIGTERM
+owns; the search index merged when the daemon is idle, never by --once; a SIGHUP with a broken topic file keeps the old rules running; SIGTERM
 during 100 in-flight slow transfers exits 0 within the deadline with every
 finished document committed; `herald status` with and without a daemon.
 """
@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -180,12 +181,87 @@ def test_stop_deadline(build, d):
           len(items) == 100, len(items))
 
 
+def segments(db):
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        return con.execute("SELECT count(DISTINCT segid) FROM"
+                           " items_fts_idx").fetchone()[0]
+    finally:
+        con.close()
+
+
+def status(build, conf):
+    r = subprocess.run([os.path.join(build, "herald"), "-f", conf, "status",
+                        "--format", "json"], capture_output=True, text=True)
+    try:
+        return json.loads(r.stdout.splitlines()[0])
+    except (ValueError, IndexError):
+        return {}
+
+
+def test_idle_merge(build, d):
+    """Schema v6: --once leaves the search index's segments alone; the
+    daemon merges them once it has had nothing to store for a moment, and
+    search finds the same items after."""
+    topics = os.path.join(REPO, "config", "topics")
+    s = Server(d, "merge")
+    conf = write_conf(d, topics, [("a", s.url("/a.xml"))])
+    db = os.path.join(d, "herald.db")
+    try:
+        for i in range(6):
+            s.set("/a.xml", body=rss("Gaza ceasefire round %d" % i))
+            r = subprocess.run([os.path.join(build, "heraldd"), "-f", conf,
+                                "--once"], capture_output=True, text=True)
+            if r.returncode != 0:
+                break
+        check("--once: exit 0, no index merge",
+              r.returncode == 0 and "index_merges=0" in r.stderr, r.stderr)
+        before = segments(db)
+        check("--once: one search index segment per run", before >= 6,
+              before)
+        s.set("/a.xml", body=rss("Gaza ceasefire round 6"))
+        err = open(os.path.join(d, "err"), "w")
+        p = subprocess.Popen([os.path.join(build, "heraldd"), "-f", conf],
+                             stderr=err)
+        try:
+            st = wait_for(lambda: (status(build, conf).get("index_merges", 0)
+                                   or None), 15, 0.1)
+            check("daemon: merges the index when idle (status)",
+                  st and st >= 1, st)
+            after = wait_for(lambda: segments(db) < 4 or None, 15, 0.1)
+            check("daemon: fewer than 4 segments left", after,
+                  segments(db))
+            out = subprocess.run([os.path.join(build, "herald"), "-f", conf,
+                                  "search", "ceasefire", "--format", "json"],
+                                 capture_output=True, text=True)
+            hits = [l for l in out.stdout.splitlines() if l]
+            check("search after the merges: all 7 items", len(hits) == 7,
+                  out.stdout + out.stderr)
+            p.send_signal(signal.SIGTERM)
+            check("exit 0", p.wait(stretch(20)) == 0)
+        finally:
+            if p.poll() is None:
+                p.kill()
+            err.close()
+        con = sqlite3.connect(db)
+        try:
+            con.execute("INSERT INTO items_fts (items_fts)"
+                        " VALUES ('integrity-check')")
+            ok = True
+        except sqlite3.Error as e:
+            ok = str(e)
+        con.close()
+        check("FTS5 integrity-check after the merges", ok is True, ok)
+    finally:
+        s.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
     a = ap.parse_args()
     build = os.path.join(REPO, a.build)
-    for t in (test_notify_reload, test_stop_deadline):
+    for t in (test_notify_reload, test_stop_deadline, test_idle_merge):
         d = tempfile.mkdtemp(prefix="herald-svc-")
         try:
             t(build, d)

@@ -762,6 +762,10 @@ make_at_version(const char *path, int v)
 	if (v >= 4)
 		assert_int_equal(sqlite3_exec(db, "UPDATE feeds SET nitems = 2",
 		    NULL, NULL, NULL), SQLITE_OK);
+	/* From v5 on, that release's store set a tag's item_time itself. */
+	if (v >= 5)
+		assert_int_equal(sqlite3_exec(db, "UPDATE item_tags SET"
+		    " item_time = 500", NULL, NULL, NULL), SQLITE_OK);
 	/* From v2 on, that release's store kept the index in sync. */
 	if (v >= 2)
 		assert_int_equal(sqlite3_exec(db, "INSERT INTO items_fts"
@@ -824,6 +828,11 @@ test_migrate(void **state)
 		/* v5: the insert statement sets item_time, no trigger. */
 		assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM"
 		    " sqlite_schema WHERE name = 'item_tags_time_set'"), 0);
+		/* v6: the daemon merges the index when idle, not FTS5. */
+		assert_int_equal(raw_int(fx->path, "SELECT v FROM"
+		    " items_fts_config WHERE k = 'automerge'"), 0);
+		assert_int_equal(raw_int(fx->path, "SELECT v FROM"
+		    " items_fts_config WHERE k = 'crisismerge'"), 128);
 		store_close(fx->st);
 		fx->st = NULL;
 		/* Reopening is a no-op. */
@@ -900,6 +909,71 @@ test_wal_defer(void **state)
 	assert_int_equal(count_items(fx->st), 2500);
 }
 
+/* ---- index merges when the writer is idle (store/fts_merge.c, v6) ---- */
+
+static int64_t
+segments(const char *path)
+{
+	return raw_int(path, "SELECT count(DISTINCT segid) FROM items_fts_idx");
+}
+
+static void
+test_fts_merge(void **state)
+{
+	struct fx *fx = *state;
+	struct herald_err err = { "" };
+	struct store_commit_stats cs;
+	struct feed_doc *d;
+	struct found f;
+	char guid[32], title[64];
+	int i, worked = -1, steps = 0;
+	sqlite3 *db;
+
+	/* v6: FTS5 leaves the segments of separate commits alone... */
+	assert_int_equal(raw_int(fx->path, "SELECT v FROM items_fts_config"
+	    " WHERE k = 'automerge'"), 0);
+	for (i = 0; i < 12; i++) {
+		d = doc_new();
+		snprintf(guid, sizeof(guid), "m%d", i);
+		snprintf(title, sizeof(title), "Ceasefire talks round %d", i);
+		add(d, guid, NULL, title, 1000 + i);
+		assert_int_equal(commit(fx, fx->feed_a, 100 + i, d, &cs), 0);
+		feed_doc_free(d);
+	}
+	assert_true(segments(fx->path) >= 12);
+	assert_int_equal(search(fx->st, "\"talks round 7\"", NULL, DATE_NONE,
+	    &f, &err), 0);
+	assert_int_equal(f.n, 1);
+	/* ...until asked, and never inside a group. */
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_fts_merge(fx->st, 16, &worked, &err),
+	    HERALD_E_INVAL);
+	assert_int_equal(worked, 0);
+	store_rollback(fx->st);
+	do {
+		assert_int_equal(store_fts_merge(fx->st, 16, &worked, &err), 0);
+		steps += worked;
+		assert_true(steps < 100);
+	} while (worked);
+	assert_true(steps >= 1);
+	/* FTS5's usermerge: fewer than 4 segments left on any level. */
+	assert_true(segments(fx->path) < 4);
+	/* Nothing left to merge: a further call says so and changes none. */
+	assert_int_equal(store_fts_merge(fx->st, 16, &worked, &err), 0);
+	assert_int_equal(worked, 0);
+	/* The same items are found, and FTS5 finds its index sound. */
+	assert_int_equal(search(fx->st, "\"talks round 7\"", NULL, DATE_NONE,
+	    &f, &err), 0);
+	assert_int_equal(f.n, 1);
+	assert_int_equal(search(fx->st, "ceasefire", NULL, DATE_NONE, &f,
+	    &err), 0);
+	assert_int_equal(f.n, 8);	/* the query's limit, of 12 */
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO items_fts (items_fts)"
+	    " VALUES ('integrity-check')", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
 /*
  * S5: a write that starts as a read fails at once with BUSY_SNAPSHOT,
  * whatever busy_timeout says; so no store/ source may open a write
@@ -957,6 +1031,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_migrate, setup_dir,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_wal_defer, setup_store,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_fts_merge, setup_store,
 		    teardown),
 		cmocka_unit_test(test_no_deferred_begin),
 	};
