@@ -482,15 +482,6 @@ batch_after_cb(uv_work_t *w, int status)
 }
 
 /*
- * The writer has a thread of its own rather than a turn in libuv's pool:
- * it is the stage that cannot run in parallel, so it must never wait for
- * a core behind the parse jobs. The pool threads lower their priority
- * when they parse (prio_background()), and this one keeps the daemon's.
- * Measured on 2 CPUs: sharing the pool, the writer got two thirds of a
- * core and was busy 1.1 s longer than its CPU time in a cold poll of
- * 1000 feeds. One batch at a time: p->writing guards the hand-over.
- */
-/*
  * One step of index merging on the writer thread, when it has been idle
  * (writer_thread()). A failure stops the merging until the next batch
  * and is handed to the loop to log: the index stays correct, only more
@@ -519,6 +510,18 @@ merge_step(struct pipeline *p)
 		uv_async_send(&p->wasync);
 }
 
+/*
+ * The writer has a thread of its own rather than a turn in libuv's pool:
+ * it is the stage that cannot run in parallel, so it must never wait for
+ * a core behind the parse jobs. The pool threads lower their priority
+ * when they parse (prio_background()), and this one keeps the daemon's.
+ * Measured on 2 CPUs: sharing the pool, the writer got two thirds of a
+ * core and was busy 1.1 s longer than its CPU time in a cold poll of
+ * 1000 feeds. One batch at a time: p->writing guards the hand-over.
+ * Idle for PIPELINE_MERGE_IDLE_NS after a batch (and in a daemon, not
+ * --once), it merges the full-text index a step at a time until nothing
+ * is left or a batch comes.
+ */
 static void
 writer_thread(void *arg)
 {
@@ -565,7 +568,6 @@ writer_done_cb(uv_async_t *a)
 {
 	struct pipeline *p = a->data;
 	struct batch *b;
-
 	char msg[sizeof(p->merge_msg)];
 	int merge_rc;
 
